@@ -1,0 +1,2 @@
+//! The `argctx` command line.
+fn main() {}

@@ -1,0 +1,631 @@
+//! libbpf 1.7's `__arg_ctx` fallback (`bpf_program_fixup_func_info`), reproduced byte for byte, plus
+//! the other BTF changes libbpf makes before `BPF_BTF_LOAD` (DATASEC finalization, hidden functions
+//! marked static), and an explanation of every decision.
+
+mod arch;
+mod decide;
+
+pub use arch::Arch;
+pub use decide::{Decision, FixupVerdict};
+
+use serde::Serialize;
+
+use crate::btf::cdecl::{declaration, prototype};
+use crate::btf::{Btf, BtfBuilder, Kind, LINKAGE_GLOBAL, LINKAGE_STATIC};
+use crate::elf::consts as elf;
+use crate::error::{Error, Result};
+use crate::log::Log;
+use crate::program::sec_def::ProgType;
+use crate::program::{link, LinkedProgram, Object};
+
+/// The tag libbpf and the kernel look for.
+pub const ARG_CTX_TAG: &str = "arg:ctx";
+
+/// What to emulate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Programs to load, as if only they were autoloaded; empty: libbpf's default autoload.
+    pub programs: Vec<String>,
+    /// Target architecture (perf_event's register struct).
+    pub arch: Arch,
+    /// Whether the kernel supports `arg:ctx` natively (libbpf's feature probe succeeds: 6.8+).
+    pub native: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            programs: Vec::new(),
+            arch: Arch::X86_64,
+            native: false,
+        }
+    }
+}
+
+/// A func_info record as sent to the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FuncInfo {
+    /// Instruction index in the linked program.
+    pub insn_off: u32,
+    /// FUNC type id.
+    pub type_id: u32,
+}
+
+/// The verdict for one `arg:ctx` tag in one program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArgReport {
+    /// The tagged function's name.
+    pub subprog: String,
+    /// The tagged FUNC's type id.
+    pub func_id: u32,
+    /// The DECL_TAG's type id.
+    pub tag_id: u32,
+    /// `component_idx` of the tag (-1: the whole function).
+    pub arg_index: i32,
+    /// The parameter's name ("" when unnamed or out of range).
+    pub arg_name: String,
+    /// What libbpf does.
+    pub decision: Decision,
+    /// One sentence saying why.
+    pub reason: String,
+    /// The C prototype as compiled.
+    pub before: String,
+    /// The C prototype the kernel verifies after the rewrite (None when nothing changes).
+    pub after: Option<String>,
+}
+
+/// One autoloaded entry program after libbpf's load preparation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProgramReport {
+    /// Program (symbol) name.
+    pub name: String,
+    /// ELF section name (without `?`).
+    pub section: String,
+    /// libbpf's program type name (`xdp`, `kprobe`, `sched_cls`, …; `unspec` when unknown).
+    pub prog_type: String,
+    /// The program type's uapi value.
+    pub prog_type_id: u32,
+    /// libbpf's expected attach type name, or its number when unnamed.
+    pub expected_attach_type: String,
+    /// The context struct the fallback points tagged args at (None: no fallback for this type).
+    pub ctx_struct: Option<&'static str>,
+    /// Instructions after linking.
+    pub insn_cnt: usize,
+    /// Reachable subprograms in append order.
+    pub subprogs: Vec<String>,
+    /// func_info before the fixup.
+    pub func_info_before: Vec<FuncInfo>,
+    /// func_info as sent to the kernel.
+    pub func_info: Vec<FuncInfo>,
+    /// Number of line_info records sent.
+    pub line_info_cnt: usize,
+    /// Every `arg:ctx` tag of the object, judged for this program.
+    pub args: Vec<ArgReport>,
+    /// Type ids this program's fixup appended.
+    pub added_types: Vec<u32>,
+    /// libbpf's warnings for this program, verbatim.
+    pub warnings: Vec<String>,
+    /// Why linking failed, when it did (libbpf's message).
+    pub error: Option<String>,
+}
+
+/// The result of emulating libbpf's load preparation.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Autoloaded entry programs in libbpf's order.
+    pub programs: Vec<ProgramReport>,
+    /// Everything libbpf would print (warnings verbatim).
+    pub log: Log,
+    /// The object's BTF as compiled.
+    pub btf_original: Option<Vec<u8>>,
+    /// The BTF as sent to the kernel (`BPF_BTF_LOAD`).
+    pub btf: Option<Vec<u8>>,
+    /// Type count (with void) before the fixups appended anything.
+    pub original_type_cnt: u32,
+    /// A failure that makes libbpf's whole load fail (after which nothing is sent).
+    pub error: Option<String>,
+}
+
+/// Emulates `bpf_object__open_mem` + the load preparation of libbpf 1.7 for `data`.
+pub fn apply(data: &[u8], opts: &Options) -> Result<Outcome> {
+    let mut obj = Object::open(data)?;
+    apply_to(&mut obj, opts)
+}
+
+/// As [`apply`], on an opened object (whose autoload flags are changed per `opts.programs`).
+pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
+    if !opts.programs.is_empty() {
+        for name in &opts.programs {
+            if !obj
+                .programs
+                .iter()
+                .any(|p| !p.is_subprog && &p.name == name)
+            {
+                return Err(Error::Unsupported(format!(
+                    "the object has no program '{name}'"
+                )));
+            }
+        }
+        for p in &mut obj.programs {
+            p.autoload = opts.programs.contains(&p.name);
+        }
+    }
+    let mut log = obj.log.clone();
+    let btf_original = obj.btf.as_ref().map(|b| b.raw().to_vec());
+    let mut builder = obj.btf.as_ref().map(BtfBuilder::new);
+    if let Some(b) = builder.as_mut() {
+        finalize_datasecs(obj, b, &mut log)?;
+    }
+    let original_type_cnt = builder.as_ref().map_or(0, |b| b.type_cnt());
+
+    // Loop A: link every autoloaded entry program.
+    let mains: Vec<usize> = obj
+        .entry_programs()
+        .filter(|(_, p)| p.autoload)
+        .map(|(i, _)| i)
+        .collect();
+    let mut linked: Vec<(usize, std::result::Result<LinkedProgram, String>)> = Vec::new();
+    let mut error = None;
+    for &m in &mains {
+        match link(obj, m) {
+            Ok(l) => {
+                log.0.extend(l.log.0.iter().cloned());
+                linked.push((m, Ok(l)));
+            }
+            Err(e) => {
+                log.0.extend(e.log.0.iter().cloned());
+                let name = obj.programs.get(m).map_or("", |p| p.name.as_str());
+                log.warn(format!(
+                    "prog '{name}': failed to relocate calls: {}",
+                    e.message
+                ));
+                error = Some(e.message.clone());
+                linked.push((m, Err(e.message)));
+                break;
+            }
+        }
+    }
+
+    // Loop B: the fixup, program by program, on the one shared BTF.
+    let mut programs = Vec::new();
+    for (m, l) in linked {
+        let Some(prog) = obj.programs.get(m) else {
+            continue;
+        };
+        let mut report = ProgramReport {
+            name: prog.name.clone(),
+            section: prog.sec_name.clone(),
+            prog_type: prog.prog_type.name().unwrap_or("unspec").to_string(),
+            prog_type_id: prog.prog_type.0,
+            expected_attach_type: prog
+                .expected_attach_type
+                .name()
+                .map_or_else(|| prog.expected_attach_type.0.to_string(), str::to_string),
+            ctx_struct: prog.prog_type.fallback_ctx_struct(),
+            insn_cnt: 0,
+            subprogs: Vec::new(),
+            func_info_before: Vec::new(),
+            func_info: Vec::new(),
+            line_info_cnt: 0,
+            args: Vec::new(),
+            added_types: Vec::new(),
+            warnings: Vec::new(),
+            error: None,
+        };
+        match l {
+            Err(msg) => report.error = Some(msg),
+            Ok(mut lp) => {
+                report.insn_cnt = lp.insns.len();
+                report.subprogs = lp
+                    .subprogs
+                    .iter()
+                    .filter_map(|(i, _)| obj.programs.get(*i).map(|p| p.name.clone()))
+                    .collect();
+                report.line_info_cnt = lp.line_info.as_ref().map_or(0, |l| l.len());
+                report.func_info_before = func_infos(&lp);
+                if let Some(b) = builder.as_mut() {
+                    let before = b.type_cnt();
+                    let mut ctx = FixupCtx {
+                        btf: b,
+                        opts,
+                        prog_name: &prog.name,
+                        prog_type: prog.prog_type,
+                        log: &mut log,
+                        report: &mut report,
+                        original_type_cnt,
+                    };
+                    ctx.run(&mut lp).map_err(|e| {
+                        Error::Unsupported(format!(
+                            "prog '{}': failed to perform .BTF.ext fix ups: {e}",
+                            prog.name
+                        ))
+                    })?;
+                    report.added_types = (before..b.type_cnt()).collect();
+                }
+                report.func_info = func_infos(&lp);
+            }
+        }
+        programs.push(report);
+    }
+
+    if let Some(b) = builder.as_mut() {
+        mark_hidden_static(obj, b);
+    }
+    // libbpf's arg reports describe the original BTF; fill the human prototypes last.
+    Ok(Outcome {
+        programs,
+        log,
+        btf_original,
+        btf: builder.map(|b| b.to_bytes()),
+        original_type_cnt,
+        error,
+    })
+}
+
+fn func_infos(lp: &LinkedProgram) -> Vec<FuncInfo> {
+    lp.func_info
+        .as_ref()
+        .map(|f| {
+            f.pairs()
+                .into_iter()
+                .map(|(insn_off, type_id)| FuncInfo { insn_off, type_id })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// libbpf's `btf_fixup_datasec` for every DATASEC: sizes of 0 taken from the ELF section, global
+/// variable offsets from their symbols, hidden variables made static, entries sorted by offset.
+fn finalize_datasecs(obj: &Object<'_>, b: &mut BtfBuilder, log: &mut Log) -> Result<()> {
+    for id in 1..b.type_cnt() {
+        let Some(t) = b.get(id).filter(|t| t.kind == Kind::Datasec) else {
+            continue;
+        };
+        let sec_name =
+            String::from_utf8_lossy(b.str_at(t.name_off).unwrap_or_default()).into_owned();
+        let mut vars: Vec<_> = t.datasec_vars().collect();
+        let mut size = t.size();
+        let fail = |msg: String| Error::Unsupported(msg);
+        if sec_name != ".kconfig" && sec_name != ".ksyms" {
+            let mut fixup_offsets = false;
+            if size == 0 {
+                let sec_size = obj.elf.section_by_name(&sec_name).map_or(0, |s| s.size);
+                if sec_size == 0 || sec_size > u64::from(u32::MAX) {
+                    log.debug(format!("sec '{sec_name}': failed to determine size from ELF: size {sec_size}, err -2"));
+                    return Err(fail(format!(
+                        "sec '{sec_name}': failed to determine size from ELF"
+                    )));
+                }
+                size = sec_size as u32;
+                fixup_offsets = true;
+            }
+            for v in &mut vars {
+                let Some(var) = b.get(v.type_id).filter(|x| x.kind == Kind::Var) else {
+                    return Err(fail(format!(
+                        "sec '{sec_name}': unexpected non-VAR type found"
+                    )));
+                };
+                let linkage = var.var_linkage().unwrap_or(0);
+                if linkage == 0 || linkage == 2 {
+                    continue;
+                }
+                let var_name = b.str_at(var.name_off).unwrap_or_default().to_vec();
+                let var_id = var.id;
+                let sym = obj.elf.symbols.iter().find(|s| {
+                    s.kind == elf::STT_OBJECT
+                        && matches!(s.bind, elf::STB_GLOBAL | elf::STB_WEAK)
+                        && s.name.as_bytes() == var_name.as_slice()
+                });
+                let Some(sym) = sym else {
+                    return Err(fail(format!(
+                        "sec '{sec_name}': failed to find ELF symbol for VAR '{}'",
+                        String::from_utf8_lossy(&var_name)
+                    )));
+                };
+                if fixup_offsets {
+                    v.offset = sym.value as u32;
+                }
+                if matches!(sym.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL) {
+                    // VAR linkage is the 4-byte record after the common header.
+                    let info = b.get(var_id).map_or(0, |x| x.info);
+                    let _ = info;
+                    set_var_linkage(b, var_id, 0)?;
+                }
+            }
+        }
+        vars.sort_by_key(|v| v.offset);
+        b.set_size_or_type(id, size)?;
+        for (i, v) in vars.into_iter().enumerate() {
+            b.set_datasec_var(id, i, v)?;
+        }
+    }
+    Ok(())
+}
+
+fn set_var_linkage(b: &mut BtfBuilder, var_id: u32, linkage: u32) -> Result<()> {
+    b.set_trailing_word(var_id, 0, linkage)
+}
+
+/// libbpf's marking of hidden global subprograms: the first GLOBAL FUNC of that name becomes STATIC.
+fn mark_hidden_static(obj: &Object<'_>, b: &mut BtfBuilder) {
+    for p in obj
+        .programs
+        .iter()
+        .filter(|p| p.mark_btf_static && p.is_subprog)
+    {
+        let found = (1..b.type_cnt()).find(|&id| {
+            b.get(id).is_some_and(|t| {
+                t.kind == Kind::Func
+                    && t.vlen() == LINKAGE_GLOBAL
+                    && b.str_at(t.name_off) == Some(p.name.as_bytes())
+            })
+        });
+        if let Some(id) = found {
+            let info = ((Kind::Func as u32) << 24) | LINKAGE_STATIC;
+            let _ = b.set_info(id, info);
+        }
+    }
+}
+
+struct FixupCtx<'r> {
+    btf: &'r mut BtfBuilder,
+    opts: &'r Options,
+    prog_name: &'r str,
+    prog_type: ProgType,
+    log: &'r mut Log,
+    report: &'r mut ProgramReport,
+    original_type_cnt: u32,
+}
+
+impl FixupCtx<'_> {
+    /// `bpf_program_fixup_func_info` for one program, recording a verdict for every tag.
+    fn run(&mut self, lp: &mut LinkedProgram) -> std::result::Result<(), String> {
+        let n = self.btf.type_cnt();
+        let orig_ids: Vec<u32> = lp
+            .func_info
+            .as_ref()
+            .map(|f| f.pairs().into_iter().map(|(_, t)| t).collect())
+            .unwrap_or_default();
+        let reachable: Vec<String> = std::iter::once(self.prog_name.to_string())
+            .chain(self.report.subprogs.iter().cloned())
+            .collect();
+        let ctx_name = self.prog_type.fallback_ctx_struct();
+        let mut ptr_id = 0u32;
+        for tag_id in 1..n {
+            let Some(t) = self.btf.get(tag_id) else {
+                continue;
+            };
+            if t.kind != Kind::DeclTag
+                || self.btf.str_at(t.name_off) != Some(ARG_CTX_TAG.as_bytes())
+            {
+                continue;
+            }
+            let arg_idx = t.component_idx().unwrap_or(-1);
+            let orig_fn_id = t.type_id();
+            let own_tag = tag_id < self.original_type_cnt;
+            let mut arg = self.new_arg(tag_id, orig_fn_id, arg_idx);
+            let fn_t = self.btf.get(orig_fn_id);
+            let verdict = match fn_t {
+                Some(f) if f.kind == Kind::Func => {
+                    let proto = self
+                        .btf
+                        .get(f.type_id())
+                        .filter(|p| p.kind == Kind::FuncProto);
+                    let fname = arg.subprog.clone();
+                    if f.vlen() != LINKAGE_GLOBAL {
+                        Some(Decision::StaticFunction)
+                    } else if proto.is_none() {
+                        Some(Decision::NotAFunction)
+                    } else if lp.func_info.is_none() {
+                        Some(if reachable.contains(&fname) {
+                            Decision::NoFuncInfo
+                        } else {
+                            Decision::NotReachable
+                        })
+                    } else if self.opts.native {
+                        Some(if orig_ids.contains(&orig_fn_id) {
+                            Decision::NativeSupport
+                        } else {
+                            Decision::NotReachable
+                        })
+                    } else if ctx_name.is_none() {
+                        Some(if orig_ids.contains(&orig_fn_id) {
+                            Decision::NoNamedContext
+                        } else {
+                            Decision::NotReachable
+                        })
+                    } else if !orig_ids.contains(&orig_fn_id) {
+                        Some(Decision::NotReachable)
+                    } else {
+                        let cnt = proto.map_or(0, |p| p.vlen()) as i64;
+                        if arg_idx < 0 {
+                            Some(Decision::WholeFunction)
+                        } else if i64::from(arg_idx) >= cnt {
+                            Some(Decision::OutOfRange)
+                        } else {
+                            None
+                        }
+                    }
+                }
+                _ => Some(Decision::NotAFunction),
+            };
+            let decision = match verdict {
+                Some(d) => d,
+                None => {
+                    // The tag passed libbpf's filters: decide as need_func_arg_type_fixup does.
+                    let param_type = fn_t
+                        .and_then(|f| self.btf.get(f.type_id()))
+                        .and_then(|p| p.param(arg_idx as usize))
+                        .map_or(0, |p| p.type_id);
+                    let ctx = ctx_name.unwrap_or_default();
+                    let v = decide::need_fixup(
+                        self.btf,
+                        self.prog_type,
+                        self.opts.arch,
+                        param_type,
+                        ctx,
+                    );
+                    match v {
+                        FixupVerdict::Fix => {
+                            let rec_idx = orig_ids
+                                .iter()
+                                .position(|&id| id == orig_fn_id)
+                                .unwrap_or(0);
+                            self.rewrite(lp, rec_idx, orig_fn_id, arg_idx, ctx, &mut ptr_id)?;
+                            Decision::Rewritten
+                        }
+                        FixupVerdict::Canonical => Decision::AlreadyCanonical,
+                        FixupVerdict::Warn => {
+                            let w = format!(
+                                "prog '{}': subprog '{}' arg#{arg_idx} is expected to be of `struct {ctx} *` type",
+                                self.prog_name,
+                                if arg.subprog.is_empty() { "<anon>" } else { &arg.subprog }
+                            );
+                            self.log.warn(w.clone());
+                            self.report.warnings.push(w);
+                            Decision::MismatchedType
+                        }
+                    }
+                }
+            };
+            if !own_tag {
+                continue;
+            }
+            arg.decision = decision;
+            arg.reason = decide::reason(
+                decision,
+                self.prog_type,
+                ctx_name,
+                self.opts.arch,
+                &self.report.name,
+            );
+            if decision == Decision::Rewritten {
+                let rec = lp
+                    .func_info
+                    .as_ref()
+                    .and_then(|f| {
+                        let i = orig_ids.iter().position(|&id| id == orig_fn_id)?;
+                        f.words(i)
+                    })
+                    .map(|(_, t)| t);
+                arg.after = rec.map(|clone| prototype(self.btf, clone));
+            }
+            self.report.args.push(arg);
+        }
+        Ok(())
+    }
+
+    fn new_arg(&self, tag_id: u32, func_id: u32, arg_idx: i32) -> ArgReport {
+        let f = self.btf.get(func_id);
+        let subprog = f
+            .filter(|f| f.kind == Kind::Func)
+            .map(|f| {
+                String::from_utf8_lossy(self.btf.str_at(f.name_off).unwrap_or_default())
+                    .into_owned()
+            })
+            .unwrap_or_default();
+        let arg_name = f
+            .and_then(|f| self.btf.get(f.type_id()))
+            .filter(|p| p.kind == Kind::FuncProto && arg_idx >= 0)
+            .and_then(|p| p.param(arg_idx as usize))
+            .map(|p| {
+                String::from_utf8_lossy(self.btf.str_at(p.name_off).unwrap_or_default())
+                    .into_owned()
+            })
+            .unwrap_or_default();
+        let before = match f {
+            Some(f) if f.kind == Kind::Func => prototype(self.btf, func_id),
+            Some(t) => declaration(self.btf, t.id, ""),
+            None => format!("<type {func_id}>"),
+        };
+        ArgReport {
+            subprog,
+            func_id,
+            tag_id,
+            arg_index: arg_idx,
+            arg_name,
+            decision: Decision::NotAFunction,
+            reason: String::new(),
+            before,
+            after: None,
+        }
+    }
+
+    /// Steps 7–10 of libbpf's loop: clone once per function, the ctx struct and pointer once per
+    /// program, a DECL_TAG per fixed argument, then point the clone's parameter at the pointer.
+    fn rewrite(
+        &mut self,
+        lp: &mut LinkedProgram,
+        rec_idx: usize,
+        orig_fn_id: u32,
+        arg_idx: i32,
+        ctx_name: &str,
+        ptr_id: &mut u32,
+    ) -> std::result::Result<(), String> {
+        let fi = lp.func_info.as_mut().ok_or("no func_info")?;
+        let (_, cur) = fi.words(rec_idx).ok_or("func_info record out of range")?;
+        let clone_id = if cur == orig_fn_id {
+            let id = self.clone_func(orig_fn_id)?;
+            fi.set_second_word(rec_idx, id);
+            id
+        } else {
+            cur
+        };
+        if *ptr_id == 0 {
+            let name = self
+                .btf
+                .add_str(ctx_name.as_bytes())
+                .map_err(|e| e.to_string())?;
+            let s = self.btf.add_struct(name, 0);
+            *ptr_id = self.btf.add_ptr(s);
+        }
+        let tag = self
+            .btf
+            .add_str(ARG_CTX_TAG.as_bytes())
+            .map_err(|e| e.to_string())?;
+        self.btf.add_decl_tag(tag, clone_id, arg_idx);
+        let proto = self
+            .btf
+            .get(clone_id)
+            .map(|f| f.type_id())
+            .ok_or("clone vanished")?;
+        self.btf
+            .set_param_type(proto, arg_idx as usize, *ptr_id)
+            .map_err(|e| e.to_string())
+    }
+
+    /// libbpf's `clone_func_btf_info`.
+    fn clone_func(&mut self, orig_fn_id: u32) -> std::result::Result<u32, String> {
+        let f = self.btf.get(orig_fn_id).ok_or("no FUNC")?;
+        let (name_off, linkage, proto_id) = (f.name_off, f.vlen(), f.type_id());
+        let proto = self.btf.get(proto_id).ok_or("no FUNC_PROTO")?;
+        let ret = proto.type_id();
+        let params: Vec<_> = proto.params().collect();
+        let new_proto = self.btf.add_func_proto(ret);
+        for p in &params {
+            self.btf
+                .add_func_param(0, p.type_id)
+                .map_err(|e| e.to_string())?;
+        }
+        for (i, p) in params.iter().enumerate() {
+            self.btf
+                .set_param_name(new_proto, i, p.name_off)
+                .map_err(|e| e.to_string())?;
+        }
+        // libbpf names the clone after the entry program first (empty names are refused), which
+        // interns that name; then it restores the original name.
+        self.btf
+            .add_str(self.prog_name.as_bytes())
+            .map_err(|e| e.to_string())?;
+        let func = self.btf.add_func(0, linkage, new_proto);
+        self.btf
+            .set_name_off(func, name_off)
+            .map_err(|e| e.to_string())?;
+        Ok(func)
+    }
+}
+
+/// Parses the BTF an [`Outcome`] sends (for dumping added types).
+pub fn sent_btf(outcome: &Outcome) -> Option<Btf<'_>> {
+    outcome.btf.as_deref().and_then(|b| Btf::parse(b).ok())
+}

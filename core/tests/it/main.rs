@@ -1,0 +1,3 @@
+//! The core's one integration-test binary.
+
+mod dump;

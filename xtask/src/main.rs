@@ -1,0 +1,29 @@
+//! `cargo xtask …`: the project's automation (fixtures, tests, playground, benchmarks).
+
+mod fixtures;
+mod vm;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = match args.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => ("help", &[][..]),
+    };
+    let result = match cmd {
+        "fixtures" => fixtures::run(rest),
+        "vm" => vm::run(rest),
+        _ => {
+            eprintln!("usage: cargo xtask <fixtures|test|serve|bench|vm>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {cmd}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
