@@ -630,38 +630,49 @@ pub fn ensure_kernel() -> Result<PathBuf, String> {
             search()?.ok_or("apt-cache lists no linux-image-6.1.0-*-amd64-unsigned package")?
         }
     };
-    eprintln!("vm: downloading {pkg}");
-    sh(Command::new("apt-get")
-        .args(["download", &pkg])
-        .current_dir(&dir))?;
-    let deb = std::fs::read_dir(&dir)
-        .map_err(|e| e.to_string())?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|f| f.to_str())
-                .is_some_and(|f| f.starts_with(&format!("{pkg}_")) && f.ends_with(".deb"))
-        })
-        .max()
-        .ok_or_else(|| {
-            format!(
-                "apt-get download {pkg} produced no .deb in {}",
-                dir.display()
-            )
-        })?;
-
-    let extract = dir.join("extract");
-    if extract.exists() {
-        std::fs::remove_dir_all(&extract).map_err(|e| e.to_string())?;
+    let find_deb = |d: &Path| -> Option<PathBuf> {
+        std::fs::read_dir(d)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|f| f.to_str())
+                    .is_some_and(|f| f.starts_with(&format!("{pkg}_")) && f.ends_with(".deb"))
+            })
+            .max()
+    };
+    // Work in a private staging directory and move results into place with rename(), so that
+    // concurrent first runs cannot see half-written files.
+    let stage = dir.join(format!("tmp-{}", std::process::id()));
+    if stage.exists() {
+        std::fs::remove_dir_all(&stage).map_err(|e| e.to_string())?;
     }
-    std::fs::create_dir_all(&extract).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&stage).map_err(|e| e.to_string())?;
+    let deb = match find_deb(&dir) {
+        Some(deb) => deb,
+        None => {
+            eprintln!("vm: downloading {pkg}");
+            sh(Command::new("apt-get")
+                .args(["download", &pkg])
+                .current_dir(&stage))?;
+            let staged = find_deb(&stage).ok_or_else(|| {
+                format!(
+                    "apt-get download {pkg} produced no .deb in {}",
+                    stage.display()
+                )
+            })?;
+            let deb = dir.join(staged.file_name().ok_or("bad .deb name")?);
+            std::fs::rename(&staged, &deb).map_err(|e| format!("moving .deb: {e}"))?;
+            deb
+        }
+    };
     // Only ./boot is needed; skip the (large) module tree.
     sh(Command::new("sh").arg("-c").arg(format!(
         "dpkg-deb --fsys-tarfile '{}' | tar -x -C '{}' --wildcards './boot/vmlinuz-*'",
         deb.display(),
-        extract.display()
+        stage.display()
     )))?;
-    let boot = extract.join("boot");
+    let boot = stage.join("boot");
     let vmlinuz = std::fs::read_dir(&boot)
         .map_err(|e| format!("reading {}: {e}", boot.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -671,10 +682,9 @@ pub fn ensure_kernel() -> Result<PathBuf, String> {
                 .is_some_and(|f| f.starts_with("vmlinuz-"))
         })
         .ok_or_else(|| format!("no boot/vmlinuz-* in {}", deb.display()))?;
-    let name = vmlinuz.file_name().ok_or("bad vmlinuz name")?.to_owned();
-    let dest = dir.join(name);
+    let dest = dir.join(vmlinuz.file_name().ok_or("bad vmlinuz name")?);
     std::fs::rename(&vmlinuz, &dest).map_err(|e| format!("moving vmlinuz: {e}"))?;
-    std::fs::remove_dir_all(&extract).ok();
+    std::fs::remove_dir_all(&stage).ok();
     Ok(dest)
 }
 

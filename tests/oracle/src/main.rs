@@ -831,3 +831,36 @@ fn main() {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (raw, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(raw.as_bytes()), enc);
+        }
+    }
+
+    #[test]
+    fn log_tail_keeps_last_lines_and_ignores_empty() {
+        assert_eq!(log_tail(&[0u8; 16]), None);
+        let text: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let mut buf = text.into_bytes();
+        buf.push(0);
+        buf.extend_from_slice(b"garbage after NUL");
+        let tail = log_tail(&buf).unwrap();
+        assert_eq!(tail.lines().count(), VERIFIER_LOG_TAIL_LINES);
+        assert!(tail.starts_with("line 60\n"));
+        assert!(tail.ends_with("line 99"));
+    }
+}
