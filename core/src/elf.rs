@@ -38,7 +38,7 @@ impl Section<'_> {
     /// PROGBITS + EXECINSTR + non-empty: libbpf's test for a code section.
     pub fn is_code(&self) -> bool {
         self.sh_type == elf::SHT_PROGBITS.0
-            && self.flags & u64::from(elf::SHF_EXECINSTR.0) != 0
+            && self.flags & elf::SHF_EXECINSTR.0 != 0
             && self.size > 0
     }
 }
@@ -154,7 +154,7 @@ impl<'a> ElfObject<'a> {
                 index,
                 name,
                 sh_type,
-                flags: u64::from(sh.sh_flags(e).0),
+                flags: sh.sh_flags(e).0,
                 offset: sh.sh_offset(e),
                 size: sh.sh_size(e),
                 info: sh.sh_info(e),
@@ -200,7 +200,7 @@ impl<'a> ElfObject<'a> {
             let entries = rels
                 .iter()
                 .map(|r| Rel {
-                    offset: r.r_offset(e).into(),
+                    offset: r.r_offset(e),
                     sym: r.r_sym(e),
                     kind: r.r_type(e).0,
                 })

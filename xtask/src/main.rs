@@ -1,7 +1,10 @@
 //! `cargo xtask …`: the project's automation (fixtures, tests, playground, benchmarks).
 
 mod fixtures;
+mod serve;
+mod test;
 mod vm;
+mod wasm;
 
 use std::process::ExitCode;
 
@@ -14,6 +17,9 @@ fn main() -> ExitCode {
     let result = match cmd {
         "fixtures" => fixtures::run(rest),
         "vm" => vm::run(rest),
+        "serve" => serve::run(rest),
+        "e2e" => serve::e2e(),
+        "test" => test::run_all(rest),
         _ => {
             eprintln!("usage: cargo xtask <fixtures|test|serve|bench|vm>");
             return ExitCode::from(2);

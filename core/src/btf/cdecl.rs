@@ -104,8 +104,6 @@ pub fn declaration(src: &dyn TypeSource, type_id: u32, name: &str) -> String {
 fn join(base: &str, inner: &str) -> String {
     if inner.is_empty() {
         base.to_string()
-    } else if inner.starts_with('*') {
-        format!("{base} {inner}")
     } else {
         format!("{base} {inner}")
     }

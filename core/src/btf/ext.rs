@@ -221,6 +221,7 @@ impl<'a> BtfExt<'a> {
             .get(..self.header.hdr_len as usize)
             .unwrap_or_default()
             .to_vec();
+        // An empty subsection keeps the offset it was written with (clang points it at the end).
         let mut sections: Vec<(usize, u32, &InfoSection<'_>)> = vec![
             (8, self.header.func_info_off, &self.func_info),
             (16, self.header.line_info_off, &self.line_info),
@@ -241,12 +242,9 @@ impl<'a> BtfExt<'a> {
                 }
             }
             let len = out.len() - start;
-            put_u32(
-                &mut out,
-                field,
-                self.endian,
-                if len == 0 { 0 } else { off as u32 },
-            );
+            if len != 0 {
+                put_u32(&mut out, field, self.endian, off as u32);
+            }
             put_u32(&mut out, field + 4, self.endian, len as u32);
         }
         out

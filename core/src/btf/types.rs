@@ -113,11 +113,7 @@ impl<'a> Type<'a> {
     }
 
     fn records(&self, stride: usize) -> impl Iterator<Item = usize> {
-        let n = if stride == 0 {
-            0
-        } else {
-            self.trailing.len() / stride
-        };
+        let n = self.trailing.len().checked_div(stride).unwrap_or(0);
         (0..n).map(move |i| i * stride)
     }
 

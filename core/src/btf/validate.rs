@@ -120,6 +120,7 @@ enum NameRule {
     OptionalIdentifier,
     NonEmpty,
     Section,
+    Any,
 }
 
 fn name_ok(btf: &Btf<'_>, off: u32, rule: NameRule) -> Result<(), &'static str> {
@@ -137,6 +138,7 @@ fn name_ok(btf: &Btf<'_>, off: u32, rule: NameRule) -> Result<(), &'static str> 
         NameRule::Identifier => ident(name),
         NameRule::OptionalIdentifier => name.is_empty() || ident(name),
         NameRule::NonEmpty => !name.is_empty() && name.len() < MAX_NAME_LEN,
+        NameRule::Any => true,
         NameRule::Section => {
             !name.is_empty()
                 && name.len() < MAX_NAME_LEN
@@ -166,7 +168,9 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
     use Kind::*;
     let name_rule = match t.kind {
         Ptr | Array | Volatile | Const | Restrict | FuncProto => NameRule::Empty,
-        Int | Typedef | Fwd | Func | Var | Float => NameRule::Identifier,
+        // The kernel checks only the offset of INT and FLOAT names ("unsigned int" is fine).
+        Int | Float => NameRule::Any,
+        Typedef | Fwd | Func | Var => NameRule::Identifier,
         Struct | Union | Enum | Enum64 => NameRule::OptionalIdentifier,
         TypeTag | DeclTag => NameRule::NonEmpty,
         Datasec => NameRule::Section,

@@ -243,6 +243,20 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
                     report.added_types = (before..b.type_cnt()).collect();
                 }
                 report.func_info = func_infos(&lp);
+                // libbpf sends func_info as it is; the kernel then refuses records that do not
+                // name a FUNC. Say so rather than let a report name types the BTF lacks.
+                if let Some(b) = builder.as_ref() {
+                    let bad = report.func_info.iter().enumerate().find(|(_, f)| {
+                        b.get(f.type_id)
+                            .is_none_or(|t| t.kind != Kind::Func || f.type_id == 0)
+                    });
+                    if let Some((i, f)) = bad {
+                        report.error = Some(format!(
+                            "func_info record #{i} (insn {}) names type {}, which is not a FUNC in the BTF: the kernel rejects the program",
+                            f.insn_off, f.type_id
+                        ));
+                    }
+                }
             }
         }
         programs.push(report);
@@ -488,7 +502,9 @@ impl FixupCtx<'_> {
                     }
                 }
             };
-            if !own_tag {
+            // Only the object's own tags are reported, and only those naming a type that exists
+            // (the validator reports dangling references).
+            if !own_tag || orig_fn_id >= self.original_type_cnt {
                 continue;
             }
             arg.decision = decision;
