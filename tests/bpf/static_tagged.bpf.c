@@ -1,4 +1,4 @@
-/* Covers: __arg_ctx on static and __hidden subprogs (libbpf's fallback only rewrites BTF-global FUNCs) and static subprogs whose signature clang changed (DW_CC_nocall). */
+/* Covers: __arg_ctx on static and __hidden subprogs, an arg:ctx tag on a whole function (component_idx -1, ignored) (libbpf's fallback only rewrites BTF-global FUNCs) and static subprogs whose signature clang changed (DW_CC_nocall). */
 #include "common.h"
 
 static __noinline int static_tagged(void *ctx __arg_ctx)
@@ -23,6 +23,12 @@ static __noinline int static_const(void *ctx, int k)
 	return (int)((bpf_xdp_get_buff_len(ctx) * k) & 0xff);
 }
 
+/* The tag sits on the function itself, not on an argument: libbpf and the kernel ignore it. */
+__attribute__((btf_decl_tag("arg:ctx"))) __noinline int whole_func_tagged(struct xdp_md *ctx)
+{
+	return (int)(bpf_xdp_get_buff_len(ctx) & 0x7f);
+}
+
 SEC("xdp")
 int xdp_static_a(struct xdp_md *ctx)
 {
@@ -34,7 +40,7 @@ int xdp_static_a(struct xdp_md *ctx)
 SEC("xdp")
 int xdp_static_b(struct xdp_md *ctx)
 {
-	return hidden_tagged(ctx) + static_const(ctx, 3) ? XDP_PASS : XDP_DROP;
+	return hidden_tagged(ctx) + static_const(ctx, 3) + whole_func_tagged(ctx) ? XDP_PASS : XDP_DROP;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -226,6 +226,12 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
                 if let Some(b) = builder.as_mut() {
                     let before = b.type_cnt();
                     let mut ctx = FixupCtx {
+                        hidden: obj
+                            .programs
+                            .iter()
+                            .filter(|p| p.mark_btf_static && p.is_subprog)
+                            .map(|p| p.name.clone())
+                            .collect(),
                         btf: b,
                         opts,
                         prog_name: &prog.name,
@@ -382,6 +388,8 @@ fn mark_hidden_static(obj: &Object<'_>, b: &mut BtfBuilder) {
 }
 
 struct FixupCtx<'r> {
+    /// Subprograms with hidden visibility (libbpf marks their FUNC static after the fixup).
+    hidden: Vec<String>,
     btf: &'r mut BtfBuilder,
     opts: &'r Options,
     prog_name: &'r str,
@@ -515,6 +523,11 @@ impl FixupCtx<'_> {
                 self.opts.arch,
                 &self.report.name,
             );
+            if decision == Decision::Rewritten && self.hidden.contains(&arg.subprog) {
+                arg.reason.push_str(
+                    " The function has hidden visibility: libbpf later marks the original FUNC static, but this copy stays global, so here it is verified as a global function while programs without the rewrite verify it as static.",
+                );
+            }
             if decision == Decision::Rewritten {
                 let rec = lp
                     .func_info
