@@ -1,5 +1,9 @@
 //! The `argctx` command line: thin wrappers around the core's reports.
 
+mod check;
+#[cfg(target_os = "linux")]
+mod load;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -55,7 +59,8 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Write the BTF blob libbpf 1.7 sends to the kernel.
+    /// Write the BTF blob libbpf 1.7 sends to the kernel, or a portable object that carries it.
+    #[command(group(clap::ArgGroup::new("out").required(true).multiple(true).args(["btf_out", "output"])))]
     Rewrite {
         /// A BPF object file.
         file: PathBuf,
@@ -63,8 +68,18 @@ enum Command {
         sel: Selection,
         /// Where to write the BTF blob.
         #[arg(long)]
-        btf_out: PathBuf,
+        btf_out: Option<PathBuf>,
+        /// Where to write a portable object: the ELF with the fallback applied to .BTF and .BTF.ext,
+        /// loadable by loaders without the fallback on kernels before 6.8.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
     },
+    /// Load programs through bpf(), applying the fallback when the kernel needs it (Linux).
+    #[cfg(target_os = "linux")]
+    Load(load::LoadArgs),
+    /// CI lint: exit non-zero when a program would fail to load on a kernel because of its
+    /// context arguments or tags.
+    Check(check::CheckArgs),
 }
 
 #[derive(clap::Args)]
@@ -143,24 +158,41 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Rewrite { file, sel, btf_out } => {
+        Command::Rewrite {
+            file,
+            sel,
+            btf_out,
+            output,
+        } => {
             let data = read(&file)?;
-            let e = report::explain(&data, &sel.options()?)
-                .map_err(|e| format!("{}: {e}", file.display()))?;
-            if let Some(err) = e.report.error {
-                return Err(format!(
-                    "{}: libbpf would fail the load: {err}",
-                    file.display()
-                ));
+            let opts = sel.options()?;
+            if let Some(btf_out) = btf_out {
+                let e = report::explain(&data, &opts)
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                if let Some(err) = e.report.error {
+                    return Err(format!(
+                        "{}: libbpf would fail the load: {err}",
+                        file.display()
+                    ));
+                }
+                let btf = e
+                    .btf
+                    .ok_or_else(|| format!("{}: the object has no .BTF", file.display()))?;
+                std::fs::write(&btf_out, &btf)
+                    .map_err(|e| format!("{}: {e}", btf_out.display()))?;
+                for w in &e.report.warnings {
+                    eprintln!("libbpf: {w}");
+                }
             }
-            let btf = e
-                .btf
-                .ok_or_else(|| format!("{}: the object has no .BTF", file.display()))?;
-            std::fs::write(&btf_out, &btf).map_err(|e| format!("{}: {e}", btf_out.display()))?;
-            for w in &e.report.warnings {
-                eprintln!("libbpf: {w}");
+            if let Some(output) = output {
+                let obj = argctx::portable::rewrite_object(&data, &opts)
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                std::fs::write(&output, &obj).map_err(|e| format!("{}: {e}", output.display()))?;
             }
         }
+        #[cfg(target_os = "linux")]
+        Command::Load(args) => return load::run(&args),
+        Command::Check(args) => return check::run(&args),
     }
     Ok(ExitCode::SUCCESS)
 }

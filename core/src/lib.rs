@@ -3,6 +3,9 @@
 //! The core is sans-IO: it takes bytes and returns values. See ARCHITECTURE.md for the codemap.
 #![deny(missing_docs)]
 
+#[cfg(all(feature = "loader", target_arch = "wasm32"))]
+compile_error!("the `loader` feature needs Linux: bpf() does not exist on wasm32");
+
 pub mod btf;
 mod bytes;
 pub mod error;
@@ -25,6 +28,10 @@ pub fn btf_of(data: &[u8]) -> Result<btf::Btf<'_>> {
     }
 }
 pub mod fallback;
+#[cfg(all(feature = "loader", target_os = "linux"))]
+pub mod loader;
 pub mod log;
+pub mod portable;
 pub mod program;
 pub mod report;
+pub mod verdict;

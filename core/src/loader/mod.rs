@@ -1,0 +1,1 @@
+//! The `loader` feature: loads objects through bpf() (Linux only).
