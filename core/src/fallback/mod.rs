@@ -8,6 +8,8 @@ mod decide;
 pub use arch::Arch;
 pub use decide::{Decision, FixupVerdict};
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 use crate::btf::cdecl::{declaration, prototype};
@@ -187,6 +189,16 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     }
 
     // Loop B: the fixup, program by program, on the one shared BTF.
+    let tags: Vec<u32> = builder.as_ref().map_or_else(Vec::new, |b| {
+        (1..b.type_cnt())
+            .filter(|&id| {
+                b.get(id).is_some_and(|t| {
+                    t.kind == Kind::DeclTag && b.str_at(t.name_off) == Some(ARG_CTX_TAG.as_bytes())
+                })
+            })
+            .collect()
+    });
+    let mut before_cache = HashMap::new();
     let mut programs = Vec::new();
     for (m, l) in linked {
         let Some(prog) = obj.programs.get(m) else {
@@ -226,6 +238,8 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
                 if let Some(b) = builder.as_mut() {
                     let before = b.type_cnt();
                     let mut ctx = FixupCtx {
+                        tags: &tags,
+                        before: &mut before_cache,
                         hidden: obj
                             .programs
                             .iter()
@@ -388,6 +402,10 @@ fn mark_hidden_static(obj: &Object<'_>, b: &mut BtfBuilder) {
 }
 
 struct FixupCtx<'r> {
+    /// The object's own `arg:ctx` DECL_TAG ids, ascending.
+    tags: &'r [u32],
+    /// C prototypes of tagged functions as compiled, shared by all programs.
+    before: &'r mut HashMap<u32, String>,
     /// Subprograms with hidden visibility (libbpf marks their FUNC static after the fixup).
     hidden: Vec<String>,
     btf: &'r mut BtfBuilder,
@@ -401,39 +419,50 @@ struct FixupCtx<'r> {
 
 impl FixupCtx<'_> {
     /// `bpf_program_fixup_func_info` for one program, recording a verdict for every tag.
+    ///
+    /// libbpf scans every type of the (growing) BTF and looks each tag's function up linearly in
+    /// func_info. Tags appended by earlier programs point at clones, which no func_info of the
+    /// object names, so scanning only the object's own tags (in id order) and indexing func_info
+    /// by type id yields the same bytes in time linear in tags + records.
     fn run(&mut self, lp: &mut LinkedProgram) -> std::result::Result<(), String> {
-        let n = self.btf.type_cnt();
-        let orig_ids: Vec<u32> = lp
-            .func_info
-            .as_ref()
-            .map(|f| f.pairs().into_iter().map(|(_, t)| t).collect())
-            .unwrap_or_default();
-        let reachable: Vec<String> = std::iter::once(self.prog_name.to_string())
+        let mut first_rec: HashMap<u32, usize> = HashMap::new();
+        if let Some(f) = lp.func_info.as_ref() {
+            for (i, (_, t)) in f.pairs().into_iter().enumerate() {
+                first_rec.entry(t).or_insert(i);
+            }
+        }
+        let reachable: HashSet<String> = std::iter::once(self.prog_name.to_string())
             .chain(self.report.subprogs.iter().cloned())
             .collect();
         let ctx_name = self.prog_type.fallback_ctx_struct();
         let mut ptr_id = 0u32;
-        for tag_id in 1..n {
+        for &tag_id in self.tags {
             let Some(t) = self.btf.get(tag_id) else {
                 continue;
             };
-            if t.kind != Kind::DeclTag
-                || self.btf.str_at(t.name_off) != Some(ARG_CTX_TAG.as_bytes())
-            {
-                continue;
-            }
             let arg_idx = t.component_idx().unwrap_or(-1);
             let orig_fn_id = t.type_id();
-            let own_tag = tag_id < self.original_type_cnt;
-            let mut arg = self.new_arg(tag_id, orig_fn_id, arg_idx);
-            let fn_t = self.btf.get(orig_fn_id);
+            let fn_t = self.btf.get(orig_fn_id).filter(|f| f.kind == Kind::Func);
+            let fname = fn_t
+                .map(|f| {
+                    String::from_utf8_lossy(self.btf.str_at(f.name_off).unwrap_or_default())
+                        .into_owned()
+                })
+                .unwrap_or_default();
+            let rec_idx = first_rec.get(&orig_fn_id).copied();
             let verdict = match fn_t {
-                Some(f) if f.kind == Kind::Func => {
+                Some(f) => {
                     let proto = self
                         .btf
                         .get(f.type_id())
                         .filter(|p| p.kind == Kind::FuncProto);
-                    let fname = arg.subprog.clone();
+                    let reached = |d| {
+                        if rec_idx.is_some() {
+                            d
+                        } else {
+                            Decision::NotReachable
+                        }
+                    };
                     if f.vlen() != LINKAGE_GLOBAL {
                         Some(Decision::StaticFunction)
                     } else if proto.is_none() {
@@ -445,21 +474,13 @@ impl FixupCtx<'_> {
                             Decision::NotReachable
                         })
                     } else if self.opts.native {
-                        Some(if orig_ids.contains(&orig_fn_id) {
-                            Decision::NativeSupport
-                        } else {
-                            Decision::NotReachable
-                        })
+                        Some(reached(Decision::NativeSupport))
                     } else if ctx_name.is_none() {
-                        Some(if orig_ids.contains(&orig_fn_id) {
-                            Decision::NoNamedContext
-                        } else {
-                            Decision::NotReachable
-                        })
-                    } else if !orig_ids.contains(&orig_fn_id) {
+                        Some(reached(Decision::NoNamedContext))
+                    } else if rec_idx.is_none() {
                         Some(Decision::NotReachable)
                     } else {
-                        let cnt = proto.map_or(0, |p| p.vlen()) as i64;
+                        let cnt = i64::from(proto.map_or(0, |p| p.vlen()));
                         if arg_idx < 0 {
                             Some(Decision::WholeFunction)
                         } else if i64::from(arg_idx) >= cnt {
@@ -469,7 +490,7 @@ impl FixupCtx<'_> {
                         }
                     }
                 }
-                _ => Some(Decision::NotAFunction),
+                None => Some(Decision::NotAFunction),
             };
             let decision = match verdict {
                 Some(d) => d,
@@ -480,20 +501,22 @@ impl FixupCtx<'_> {
                         .and_then(|p| p.param(arg_idx as usize))
                         .map_or(0, |p| p.type_id);
                     let ctx = ctx_name.unwrap_or_default();
-                    let v = decide::need_fixup(
+                    match decide::need_fixup(
                         self.btf,
                         self.prog_type,
                         self.opts.arch,
                         param_type,
                         ctx,
-                    );
-                    match v {
+                    ) {
                         FixupVerdict::Fix => {
-                            let rec_idx = orig_ids
-                                .iter()
-                                .position(|&id| id == orig_fn_id)
-                                .unwrap_or(0);
-                            self.rewrite(lp, rec_idx, orig_fn_id, arg_idx, ctx, &mut ptr_id)?;
+                            self.rewrite(
+                                lp,
+                                rec_idx.unwrap_or(0),
+                                orig_fn_id,
+                                arg_idx,
+                                ctx,
+                                &mut ptr_id,
+                            )?;
                             Decision::Rewritten
                         }
                         FixupVerdict::Canonical => Decision::AlreadyCanonical,
@@ -501,7 +524,7 @@ impl FixupCtx<'_> {
                             let w = format!(
                                 "prog '{}': subprog '{}' arg#{arg_idx} is expected to be of `struct {ctx} *` type",
                                 self.prog_name,
-                                if arg.subprog.is_empty() { "<anon>" } else { &arg.subprog }
+                                if fname.is_empty() { "<anon>" } else { &fname }
                             );
                             self.log.warn(w.clone());
                             self.report.warnings.push(w);
@@ -510,11 +533,11 @@ impl FixupCtx<'_> {
                     }
                 }
             };
-            // Only the object's own tags are reported, and only those naming a type that exists
-            // (the validator reports dangling references).
-            if !own_tag || orig_fn_id >= self.original_type_cnt {
+            // Tags naming a type that does not exist are left to the validator.
+            if orig_fn_id >= self.original_type_cnt {
                 continue;
             }
+            let mut arg = self.new_arg(tag_id, orig_fn_id, arg_idx, fname);
             arg.decision = decision;
             arg.reason = decide::reason(
                 decision,
@@ -529,30 +552,18 @@ impl FixupCtx<'_> {
                 );
             }
             if decision == Decision::Rewritten {
-                let rec = lp
-                    .func_info
-                    .as_ref()
-                    .and_then(|f| {
-                        let i = orig_ids.iter().position(|&id| id == orig_fn_id)?;
-                        f.words(i)
-                    })
+                let clone = rec_idx
+                    .and_then(|i| lp.func_info.as_ref().and_then(|f| f.words(i)))
                     .map(|(_, t)| t);
-                arg.after = rec.map(|clone| prototype(self.btf, clone));
+                arg.after = clone.map(|c| prototype(self.btf, c));
             }
             self.report.args.push(arg);
         }
         Ok(())
     }
 
-    fn new_arg(&self, tag_id: u32, func_id: u32, arg_idx: i32) -> ArgReport {
+    fn new_arg(&mut self, tag_id: u32, func_id: u32, arg_idx: i32, subprog: String) -> ArgReport {
         let f = self.btf.get(func_id);
-        let subprog = f
-            .filter(|f| f.kind == Kind::Func)
-            .map(|f| {
-                String::from_utf8_lossy(self.btf.str_at(f.name_off).unwrap_or_default())
-                    .into_owned()
-            })
-            .unwrap_or_default();
         let arg_name = f
             .and_then(|f| self.btf.get(f.type_id()))
             .filter(|p| p.kind == Kind::FuncProto && arg_idx >= 0)
@@ -562,10 +573,17 @@ impl FixupCtx<'_> {
                     .into_owned()
             })
             .unwrap_or_default();
-        let before = match f {
-            Some(f) if f.kind == Kind::Func => prototype(self.btf, func_id),
-            Some(t) => declaration(self.btf, t.id, ""),
-            None => format!("<type {func_id}>"),
+        let before = match self.before.get(&func_id) {
+            Some(b) => b.clone(),
+            None => {
+                let b = match f {
+                    Some(f) if f.kind == Kind::Func => prototype(self.btf, func_id),
+                    Some(t) => declaration(self.btf, t.id, ""),
+                    None => format!("<type {func_id}>"),
+                };
+                self.before.insert(func_id, b.clone());
+                b
+            }
         };
         ArgReport {
             subprog,

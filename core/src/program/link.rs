@@ -116,6 +116,11 @@ pub fn link(obj: &Object<'_>, main: usize) -> Result<LinkedProgram, LinkError> {
 }
 
 impl Linker<'_, '_> {
+    /// Where subprogram `p` starts in the linked program (0: not appended yet).
+    fn sub_off(&self, p: usize) -> usize {
+        self.sub_insn_off.get(p).copied().unwrap_or(0)
+    }
+
     fn append_code(&mut self, p: usize) -> usize {
         let start = self.out.insns.len();
         if let Some(prog) = self.obj.programs.get(p) {
@@ -138,18 +143,17 @@ impl Linker<'_, '_> {
         // Explicit stack of (program, next instruction): hostile call chains cannot overflow ours.
         let mut stack = vec![(self.main, 0usize)];
         while let Some(&mut (p, ref mut next)) = stack.last_mut() {
-            let prog = &self.obj.programs[p.min(self.obj.programs.len() - 1)];
+            let Some(prog) = self.obj.programs.get(p) else {
+                stack.pop();
+                continue;
+            };
             if *next >= prog.sec_insn_cnt {
                 stack.pop();
                 continue;
             }
             let insn_idx = *next;
             *next += 1;
-            let p_off = if p == self.main {
-                0
-            } else {
-                self.sub_insn_off[p]
-            };
+            let p_off = if p == self.main { 0 } else { self.sub_off(p) };
             let at = p_off + insn_idx;
             let Some(insn) = self.out.insns.get(at).copied() else {
                 continue;
@@ -195,14 +199,16 @@ impl Linker<'_, '_> {
                     )
                 })?;
             let mut push = false;
-            if self.sub_insn_off[sub] == 0 {
+            if self.sub_off(sub) == 0 {
                 let start = self.append_code(sub);
-                self.sub_insn_off[sub] = start;
+                if let Some(slot) = self.sub_insn_off.get_mut(sub) {
+                    *slot = start;
+                }
                 self.out.subprogs.push((sub, start));
                 self.reloc_info(sub)?;
                 push = true;
             }
-            let imm = self.sub_insn_off[sub] as i64 - at as i64 - 1;
+            let imm = self.sub_off(sub) as i64 - at as i64 - 1;
             if let Some(i) = self.out.insns.get_mut(at) {
                 i.imm = imm as i32;
             }
@@ -284,11 +290,7 @@ impl Linker<'_, '_> {
         }
         let first = first?;
         let bytes = block.records.get(first * rs..end * rs)?;
-        let p_off = if p == self.main {
-            0
-        } else {
-            self.sub_insn_off[p]
-        };
+        let p_off = if p == self.main { 0 } else { self.sub_off(p) };
         let adj = p_off as i64 - prog.sec_insn_off as i64;
         let target = match kind {
             InfoKind::FuncInfo => &mut self.out.func_info,
