@@ -311,6 +311,13 @@ fn func_infos(lp: &LinkedProgram) -> Vec<FuncInfo> {
 /// libbpf's `btf_fixup_datasec` for every DATASEC: sizes of 0 taken from the ELF section, global
 /// variable offsets from their symbols, hidden variables made static, entries sorted by offset.
 fn finalize_datasecs(obj: &Object<'_>, b: &mut BtfBuilder, log: &mut Log) -> Result<()> {
+    // libbpf searches the symbol table linearly for each variable; the first match wins.
+    let mut var_syms: HashMap<&[u8], &crate::elf::Symbol<'_>> = HashMap::new();
+    for s in &obj.elf.symbols {
+        if s.kind == elf::STT_OBJECT && matches!(s.bind, elf::STB_GLOBAL | elf::STB_WEAK) {
+            var_syms.entry(s.name.as_bytes()).or_insert(s);
+        }
+    }
     for id in 1..b.type_cnt() {
         let Some(t) = b.get(id).filter(|t| t.kind == Kind::Datasec) else {
             continue;
@@ -345,11 +352,7 @@ fn finalize_datasecs(obj: &Object<'_>, b: &mut BtfBuilder, log: &mut Log) -> Res
                 }
                 let var_name = b.str_at(var.name_off).unwrap_or_default().to_vec();
                 let var_id = var.id;
-                let sym = obj.elf.symbols.iter().find(|s| {
-                    s.kind == elf::STT_OBJECT
-                        && matches!(s.bind, elf::STB_GLOBAL | elf::STB_WEAK)
-                        && s.name.as_bytes() == var_name.as_slice()
-                });
+                let sym = var_syms.get(var_name.as_slice()).copied();
                 let Some(sym) = sym else {
                     return Err(fail(format!(
                         "sec '{sec_name}': failed to find ELF symbol for VAR '{}'",

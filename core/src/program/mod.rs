@@ -145,8 +145,22 @@ impl<'a> Object<'a> {
             _ => Default::default(),
         };
         let mut programs = Vec::new();
+        // Function symbols grouped by section, in symbol-table order (libbpf's scan order).
+        let mut funcs_by_section: std::collections::HashMap<usize, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, sym) in elf.symbols.iter().enumerate() {
+            if sym.kind == elf::STT_FUNC {
+                funcs_by_section
+                    .entry(sym.shndx as usize)
+                    .or_default()
+                    .push(i);
+            }
+        }
         for sec in elf.sections.iter().filter(|s| s.is_code()) {
-            add_programs(&elf, sec.index, text_shndx, &mut programs, &mut log)?;
+            let syms = funcs_by_section
+                .get(&sec.index)
+                .map_or(&[][..], Vec::as_slice);
+            add_programs(&elf, sec.index, syms, text_shndx, &mut programs, &mut log)?;
         }
         programs.sort_by_key(|p| (p.sec_idx, p.sec_insn_off));
         let mut obj = Object {
@@ -269,14 +283,15 @@ fn block_sections(
     btf: &Btf<'_>,
     blocks: &[crate::btf::ext::InfoBlock<'_>],
 ) -> Vec<usize> {
+    // The first section of each name wins, as in libbpf's linear search.
+    let mut by_name: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    for s in &elf.sections {
+        by_name.entry(s.name.as_bytes()).or_insert(s.index);
+    }
     blocks
         .iter()
         .map(|b| match btf.str_at(b.sec_name_off) {
-            Some(name) if !name.is_empty() => elf
-                .sections
-                .iter()
-                .find(|s| s.name.as_bytes() == name)
-                .map_or(0, |s| s.index),
+            Some(name) if !name.is_empty() => by_name.get(name).copied().unwrap_or(0),
             _ => 0,
         })
         .collect()
@@ -285,6 +300,7 @@ fn block_sections(
 fn add_programs(
     elf: &ElfObject<'_>,
     sec_idx: usize,
+    syms: &[usize],
     text_shndx: usize,
     out: &mut Vec<Program>,
     log: &mut Log,
@@ -293,10 +309,7 @@ fn add_programs(
         return Ok(());
     };
     let raw_sec_name = sec.name;
-    for sym in &elf.symbols {
-        if sym.shndx as usize != sec_idx || sym.kind != elf::STT_FUNC {
-            continue;
-        }
+    for sym in syms.iter().filter_map(|&i| elf.symbols.get(i)) {
         let (off, size) = (sym.value, sym.size);
         let name = sym.name;
         if name.is_empty() {
