@@ -14,6 +14,11 @@ pub use bytes::Endian;
 pub use error::{Error, Result};
 pub mod elf;
 
+/// The byte order of an ELF object (`None` when `data` is not ELF64).
+pub fn object_endian(data: &[u8]) -> Option<Endian> {
+    elf::ElfObject::parse(data).ok().map(|o| o.endian)
+}
+
 /// The BTF of `data`: the `.BTF` section of an ELF object, or `data` itself when it is a raw blob
 /// (such as `/sys/kernel/btf/vmlinux`).
 pub fn btf_of(data: &[u8]) -> Result<btf::Btf<'_>> {

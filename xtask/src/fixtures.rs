@@ -17,6 +17,9 @@ const CLANG: &str = "clang-19";
 const SRC_DIR: &str = "tests/bpf";
 const OUT_DIR: &str = "tests/fixtures";
 const SRC_SUFFIX: &str = ".bpf.c";
+/// Big-endian builds (`-target bpfeb`) of a few fixtures, for the byte-order paths of the core.
+const BE_OUT_DIR: &str = "tests/fixtures-be";
+const BE_FIXTURES: &[&str] = &["multi_prog", "perf_event", "void_ctx"];
 const USAGE: &str = "usage: cargo xtask fixtures [--check]";
 
 /// Entry point of `cargo xtask fixtures`.
@@ -132,6 +135,11 @@ fn clang_available() -> bool {
 
 /// Compiles `tests/bpf/<name>.bpf.c` into `out` (absolute, or relative to the repository root).
 fn compile(root: &Path, name: &str, out: &Path) -> Result<(), String> {
+    compile_for(root, name, out, "bpf")
+}
+
+/// Compiles for `target` (`bpf`: the host's byte order, `bpfeb`: big-endian).
+fn compile_for(root: &Path, name: &str, out: &Path, target: &str) -> Result<(), String> {
     let src = format!("{SRC_DIR}/{name}{SRC_SUFFIX}");
     let root_str = root
         .to_str()
@@ -145,7 +153,7 @@ fn compile(root: &Path, name: &str, out: &Path) -> Result<(), String> {
             "-O2",
             "-g",
             "-target",
-            "bpf",
+            target,
             "-D__TARGET_ARCH_x86",
             "-mcpu=v3",
         ])
@@ -184,6 +192,12 @@ fn build_fixtures(root: &Path, names: &[String]) -> Result<(), String> {
             eprintln!("note: {OUT_DIR}/{obj}.o has no source {SRC_DIR}/{obj}{SRC_SUFFIX}");
         }
     }
+    fs::create_dir_all(root.join(BE_OUT_DIR)).map_err(|e| format!("cannot create {BE_OUT_DIR}: {e}"))?;
+    for name in BE_FIXTURES {
+        let rel = format!("{BE_OUT_DIR}/{name}.o");
+        compile_for(root, name, Path::new(&rel), "bpfeb")?;
+        println!("built {rel}");
+    }
     Ok(())
 }
 
@@ -207,6 +221,16 @@ fn check_fixtures(root: &Path, names: &[String]) -> Result<(), String> {
                 problems.push(format!("missing: {OUT_DIR}/{name}.o"));
             }
             Err(e) => return Err(format!("cannot read {}: {e}", committed.display())),
+        }
+    }
+    for name in BE_FIXTURES {
+        let fresh = scratch.path.join(format!("{name}.be.o"));
+        compile_for(root, name, &fresh, "bpfeb")?;
+        let committed = root.join(BE_OUT_DIR).join(format!("{name}.o"));
+        let old = fs::read(&committed).unwrap_or_default();
+        let new = fs::read(&fresh).map_err(|e| format!("cannot read {}: {e}", fresh.display()))?;
+        if old != new {
+            problems.push(format!("differs or missing: {BE_OUT_DIR}/{name}.o"));
         }
     }
     for obj in object_names(&committed_dir)? {

@@ -1,5 +1,6 @@
 //! The core's one integration-test binary.
 
+mod big_endian;
 mod common;
 mod dump;
 mod golden;
