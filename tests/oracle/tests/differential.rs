@@ -154,8 +154,15 @@ fn compare(doc: &Value, native: bool) -> usize {
                         q.line_info_cnt, prepared["line_info_cnt"]
                     ));
                 }
-                // What the kernel holds equals what was prepared (no rewriting by the kernel).
+                // The kernel holds the same FUNC ids and line_info count. (Its insn_off values can
+                // differ: the verifier patches instructions, e.g. when it inlines bpf_loop.)
                 if let Some(k) = p["kernel"].as_object() {
+                    if k["nr_line_info"].as_u64() != Some(q.line_info_cnt as u64) {
+                        failures.push(format!(
+                            "{label}: {name} kernel nr_line_info {} vs ours {}",
+                            k["nr_line_info"], q.line_info_cnt
+                        ));
+                    }
                     if pairs(&k["func_info"])
                         .iter()
                         .map(|x| x.1)
