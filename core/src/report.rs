@@ -88,10 +88,7 @@ pub fn programs(data: &[u8]) -> Result<ProgramsReport> {
             name: p.name.clone(),
             section: p.sec_name.clone(),
             prog_type: p.prog_type.name().unwrap_or("unspec").to_string(),
-            expected_attach_type: p
-                .expected_attach_type
-                .name()
-                .map_or_else(|| p.expected_attach_type.0.to_string(), str::to_string),
+            expected_attach_type: p.expected_attach_type_name(),
             autoload: p.autoload,
             insn_cnt,
             subprogs,

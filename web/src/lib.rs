@@ -16,6 +16,9 @@ use wasm_bindgen::prelude::*;
 
 mod ext;
 
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
 /// The argctx version.
 #[wasm_bindgen]
 pub fn version() -> String {
@@ -87,21 +90,27 @@ fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {
 /// `argctx explain --format json`: what libbpf 1.7 does to the BTF when it loads the object.
 ///
 /// `options`: `{programs?: string[], arch?: string, kernel?: "fallback" | "native"}`.
-#[wasm_bindgen]
-pub fn explain(bytes: &[u8], options: JsValue) -> Result<JsValue, JsError> {
+#[wasm_bindgen(unchecked_return_type = "ExplainReport")]
+pub fn explain(
+    bytes: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "ExplainOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
     let e = report::explain(bytes, &self::options(options)?).map_err(into_error)?;
     to_js(&e.report)
 }
 
 /// `argctx explain` (text): the same report, rendered for people.
 #[wasm_bindgen]
-pub fn explain_text(bytes: &[u8], options: JsValue) -> Result<String, JsError> {
+pub fn explain_text(
+    bytes: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "ExplainOptions | undefined")] options: JsValue,
+) -> Result<String, JsError> {
     let e = report::explain(bytes, &self::options(options)?).map_err(into_error)?;
     Ok(report::render_explain(&e.report))
 }
 
 /// `argctx programs --format json`: every entry program as libbpf sees it after open.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "ProgramsReport")]
 pub fn programs(bytes: &[u8]) -> Result<JsValue, JsError> {
     to_js(&report::programs(bytes).map_err(into_error)?)
 }
@@ -116,7 +125,10 @@ pub fn btf_dump(bytes: &[u8]) -> Result<String, JsError> {
 
 /// `argctx rewrite`: the BTF blob libbpf 1.7 sends to the kernel for these options.
 #[wasm_bindgen]
-pub fn rewrite_btf(bytes: &[u8], options: JsValue) -> Result<Vec<u8>, JsError> {
+pub fn rewrite_btf(
+    bytes: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "ExplainOptions | undefined")] options: JsValue,
+) -> Result<Vec<u8>, JsError> {
     let e = report::explain(bytes, &self::options(options)?).map_err(into_error)?;
     if let Some(err) = e.report.error {
         return Err(into_error(format!("libbpf would fail the load: {err}")));
@@ -127,7 +139,7 @@ pub fn rewrite_btf(bytes: &[u8], options: JsValue) -> Result<Vec<u8>, JsError> {
 
 /// The `.BTF.ext` records of the object, per subsection and ELF section, or `null` when the
 /// object has none (libbpf's open warnings say why when it was present but invalid).
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "BtfExt | null")]
 pub fn btf_ext(bytes: &[u8]) -> Result<JsValue, JsError> {
     let obj = Object::open(bytes).map_err(into_error)?;
     match (&obj.btf, &obj.btf_ext) {

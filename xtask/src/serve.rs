@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::wasm::{self, cargo, repo_root, run as run_cmd};
+use crate::wasm::{self, cargo, repo_root, sh};
 
 const DEFAULT_PORT: u16 = 8000;
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -253,17 +253,19 @@ pub fn e2e() -> Result<(), String> {
     let root = repo_root()?;
     let dir = root.join("tests/e2e");
     ensure_chromium()?;
-    run_cmd(Command::new("npm").current_dir(&dir).args(["ci", "--no-audit", "--no-fund"]))?;
-    run_cmd(cargo().current_dir(&root).args(["build", "-p", "argctx-cli"]))?;
+    sh(Command::new("npm")
+        .current_dir(&dir)
+        .args(["ci", "--no-audit", "--no-fund"]))?;
+    sh(cargo()
+        .current_dir(&root)
+        .args(["build", "-p", "argctx-cli"]))?;
     wasm::build_pkg()?;
     let xtask = std::env::current_exe().map_err(|e| format!("xtask's own path: {e}"))?;
-    run_cmd(
-        Command::new("node")
-            .current_dir(&dir)
-            .args(["--test", "--test-concurrency=1"])
-            .env("ARGCTX_XTASK", xtask)
-            .env("ARGCTX_CLI", wasm::target_dir(&root).join("debug/argctx")),
-    )
+    sh(Command::new("node")
+        .current_dir(&dir)
+        .args(["--test", "--test-concurrency=1"])
+        .env("ARGCTX_XTASK", xtask)
+        .env("ARGCTX_CLI", wasm::target_dir(&root).join("debug/argctx")))
 }
 
 /// Debian's Chromium, installed with apt-get when missing.
@@ -273,20 +275,20 @@ fn ensure_chromium() -> Result<(), String> {
     }
     eprintln!("xtask: {CHROMIUM} is missing; apt-get install -y chromium");
     let install = || {
-        run_cmd(
-            Command::new("apt-get")
-                .args(["install", "-y", "chromium"])
-                .env("DEBIAN_FRONTEND", "noninteractive"),
-        )
+        sh(Command::new("apt-get")
+            .args(["install", "-y", "chromium"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))
     };
     if install().is_err() {
-        run_cmd(Command::new("apt-get").arg("update"))?;
+        sh(Command::new("apt-get").arg("update"))?;
         install()?;
     }
     if Path::new(CHROMIUM).exists() {
         Ok(())
     } else {
-        Err(format!("{CHROMIUM} still missing after apt-get install chromium"))
+        Err(format!(
+            "{CHROMIUM} still missing after apt-get install chromium"
+        ))
     }
 }
 
@@ -318,7 +320,10 @@ mod tests {
 
     #[test]
     fn mime_types() {
-        assert_eq!(mime(Path::new("pkg/argctx_web_bg.wasm")), "application/wasm");
+        assert_eq!(
+            mime(Path::new("pkg/argctx_web_bg.wasm")),
+            "application/wasm"
+        );
         assert_eq!(
             mime(Path::new("www/app.js")),
             "text/javascript; charset=utf-8"

@@ -145,6 +145,8 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The wasm-bindgen tests (node) and the page's end-to-end tests (Chromium).
 fn wasm_and_page(_root: &Path) -> Result<(), String> {
-    Ok(())
+    crate::wasm::test_web()?;
+    crate::serve::e2e()
 }

@@ -38,7 +38,7 @@ pub fn cargo() -> Command {
 }
 
 /// Runs `cmd`, failing with its description when it cannot start or exits non-zero.
-pub fn run(cmd: &mut Command) -> Result<(), String> {
+pub fn sh(cmd: &mut Command) -> Result<(), String> {
     let what = format!("{cmd:?}");
     let status = cmd
         .status()
@@ -50,13 +50,26 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
+/// `cargo xtask wasm [--test]`: builds `pkg/` (and prints its path), or runs the wasm tests.
+pub fn run(args: &[String]) -> Result<(), String> {
+    match args {
+        [] => {
+            let pkg = build_pkg()?;
+            println!("{}", pkg.display());
+            Ok(())
+        }
+        [t] if t == "--test" => test_web(),
+        _ => Err("usage: cargo xtask wasm [--test]".into()),
+    }
+}
+
 /// Builds `<root>/pkg` (wasm, JS glue, TypeScript types, examples.json) and returns its path.
 pub fn build_pkg() -> Result<PathBuf, String> {
     let root = repo_root()?;
     ensure_target()?;
     let version = locked_version(&root, "wasm-bindgen")?;
     let bindgen = ensure_bindgen(&version)?;
-    run(cargo().current_dir(&root).args([
+    sh(cargo().current_dir(&root).args([
         "build",
         "-p",
         CRATE,
@@ -70,13 +83,28 @@ pub fn build_pkg() -> Result<PathBuf, String> {
         .join(PROFILE)
         .join(format!("{}.wasm", CRATE.replace('-', "_")));
     let pkg = root.join("pkg");
-    run(Command::new(&bindgen)
+    sh(Command::new(&bindgen)
         .current_dir(&root)
         .args(["--target", "web", "--typescript", "--out-dir"])
         .arg(&pkg)
         .arg(&wasm))?;
     write_examples(&root, &pkg)?;
     Ok(pkg)
+}
+
+/// The `#[wasm_bindgen_test]` tests of `argctx-web`, run in node by `wasm-bindgen-test-runner`
+/// (installed with the matching `wasm-bindgen` CLI).
+pub fn test_web() -> Result<(), String> {
+    let root = repo_root()?;
+    ensure_target()?;
+    let version = locked_version(&root, "wasm-bindgen")?;
+    let bindgen = ensure_bindgen(&version)?;
+    let runner = bindgen.with_file_name("wasm-bindgen-test-runner");
+    // No `-q`: the runner misreads cargo's quiet mode.
+    sh(cargo()
+        .current_dir(&root)
+        .args(["test", "-p", CRATE, "--target", TARGET])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner))
 }
 
 /// `rustup target add wasm32-unknown-unknown` unless the standard library is already there.
@@ -90,7 +118,7 @@ fn ensure_target() -> Result<(), String> {
             return Ok(());
         }
     }
-    run(Command::new("rustup").args(["target", "add", TARGET]))
+    sh(Command::new("rustup").args(["target", "add", TARGET]))
 }
 
 /// The version of `package` in Cargo.lock (the workspace must resolve exactly one).
@@ -129,9 +157,11 @@ fn ensure_bindgen(version: &str) -> Result<PathBuf, String> {
             return Ok(c.clone());
         }
     }
-    eprintln!("xtask: installing wasm-bindgen-cli {version} (matches Cargo.lock; takes a few minutes)");
+    eprintln!(
+        "xtask: installing wasm-bindgen-cli {version} (matches Cargo.lock; takes a few minutes)"
+    );
     // Without --locked: the registry mirror may lack a dependency version the CLI's lock pins.
-    run(cargo().args([
+    sh(cargo().args([
         "install",
         "wasm-bindgen-cli",
         "--version",
@@ -189,9 +219,9 @@ fn write_examples(root: &Path, pkg: &Path) -> Result<(), String> {
     let mut json = String::from("[\n");
     for (i, name) in names.iter().enumerate() {
         let description = describe(&table, name).unwrap_or_default();
-        let _ = write!(
+        let _ = writeln!(
             json,
-            "  {{\"name\": {}, \"path\": {}, \"description\": {}}}{}\n",
+            "  {{\"name\": {}, \"path\": {}, \"description\": {}}}{}",
             json_str(name),
             json_str(&format!("{FIXTURES}/{name}.o")),
             json_str(&description),
@@ -237,7 +267,10 @@ mod tests {
     #[test]
     fn describe_takes_the_last_cell() {
         let table = "| fixture | a | b | what |\n|---|---|---|---|\n| `void_ctx` | `x` (`xdp`) | y | the `void *ctx` case |\n";
-        assert_eq!(describe(table, "void_ctx").as_deref(), Some("the void *ctx case"));
+        assert_eq!(
+            describe(table, "void_ctx").as_deref(),
+            Some("the void *ctx case")
+        );
         assert_eq!(describe(table, "nope"), None);
     }
 

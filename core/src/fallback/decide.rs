@@ -127,12 +127,19 @@ pub fn reason(
             let mut s = format!(
                 "The argument is neither `void *` nor `struct {ctx} *`, so libbpf warns and sends it unchanged; kernels before 6.8 will not treat it as the context"
             );
-            if prog_type == ProgType::KPROBE || prog_type == ProgType::PERF_EVENT {
-                s.push_str(&format!(
-                    " (for {ty} on {} libbpf also accepts a pointer to `struct {}`; a `bpf_user_pt_regs_t *` argument is accepted by the kernel but not by libbpf's check)",
-                    arch.name(),
-                    if prog_type == ProgType::KPROBE { "pt_regs" } else { arch.user_pt_regs_struct().unwrap_or("(none on s390)") }
-                ));
+            if prog_type == ProgType::KPROBE {
+                s.push_str(" (libbpf also rewrites `struct pt_regs *`; a `bpf_user_pt_regs_t *` argument is accepted by the kernel but fails libbpf's check on architectures where the typedef is not `struct pt_regs`)");
+            } else if prog_type == ProgType::PERF_EVENT {
+                match arch.user_pt_regs_struct() {
+                    Some(regs) => s.push_str(&format!(
+                        " (on {} libbpf also rewrites `struct {regs} *`, the struct behind `bpf_user_pt_regs_t`)",
+                        arch.name()
+                    )),
+                    None => s.push_str(&format!(
+                        " (on {} `bpf_user_pt_regs_t` is an anonymous struct, so libbpf rewrites no register pointer)",
+                        arch.name()
+                    )),
+                }
             }
             s.push('.');
             s

@@ -209,10 +209,7 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
             section: prog.sec_name.clone(),
             prog_type: prog.prog_type.name().unwrap_or("unspec").to_string(),
             prog_type_id: prog.prog_type.0,
-            expected_attach_type: prog
-                .expected_attach_type
-                .name()
-                .map_or_else(|| prog.expected_attach_type.0.to_string(), str::to_string),
+            expected_attach_type: prog.expected_attach_type_name(),
             ctx_struct: prog.prog_type.fallback_ctx_struct(),
             insn_cnt: 0,
             subprogs: Vec::new(),

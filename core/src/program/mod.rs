@@ -85,6 +85,22 @@ pub struct Program {
     pub expected_attach_type: AttachType,
 }
 
+impl Program {
+    /// libbpf's name for the expected attach type, or `none` where the section sets no attach type
+    /// (0 is also the value of `cgroup_inet_ingress`, which only attachable sections mean).
+    pub fn expected_attach_type_name(&self) -> String {
+        let attachable = self
+            .sec_def
+            .is_some_and(|d| d.flags.contains(sec_def::SecFlags::ATTACHABLE));
+        if self.expected_attach_type.0 == 0 && !attachable {
+            return "none".into();
+        }
+        self.expected_attach_type
+            .name()
+            .map_or_else(|| self.expected_attach_type.0.to_string(), str::to_string)
+    }
+}
+
 /// An opened object: its ELF, BTF, `.BTF.ext` and programs, after libbpf's open-time steps.
 #[derive(Debug, Clone)]
 pub struct Object<'a> {

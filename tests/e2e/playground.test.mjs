@@ -1,0 +1,417 @@
+// The playground in Debian's headless Chromium, checked against the CLI: every fixture through the
+// file input, the options, URL state, corrupt input, trap recovery, the embed view, the panels,
+// downloads and screenshots (tests/e2e/artifacts/, light and dark).
+//
+// Needs pkg/ and target/debug/argctx built: `cargo xtask e2e` does everything.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  ARTIFACTS,
+  FIXTURES,
+  cli,
+  cliExplain,
+  fixtures,
+  runNumber,
+  settled,
+  startBrowser,
+  startServer,
+} from './harness.mjs';
+
+let server;
+let browser;
+let page;
+const requests = [];
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startServer();
+  browser = await startBrowser();
+  page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  page.on('request', (r) => requests.push(r.url()));
+  await open('');
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/** Loads the playground with a query string and waits for it to be ready for input. */
+async function open(query) {
+  await page.goto(`${server.url}/www/${query}`);
+  await page.waitForFunction(() => document.getElementById('version').textContent !== '…');
+}
+
+/** Selects `files` (paths or {name, mimeType, buffer}) in the file input and waits for the result. */
+async function choose(files) {
+  const n = await runNumber(page);
+  await page.setInputFiles('#file', files);
+  return settled(page, n);
+}
+
+/** Runs `action` (which changes an option) and waits for the new result. */
+async function change(action) {
+  const n = await runNumber(page);
+  await action();
+  return settled(page, n);
+}
+
+function pageReport() {
+  return page.evaluate(() => JSON.parse(document.getElementById('report-json').textContent));
+}
+
+/** What the page shows for each program, read from rendered text (collapsed tags opened first). */
+async function visible() {
+  await page.evaluate(async () => {
+    for (const b of document.querySelectorAll('#program-list button.more')) b.click();
+    for (const d of document.querySelectorAll('details.unreached')) d.open = true;
+    await new Promise((r) => setTimeout(r, 0)); // toggle events fill them
+  });
+  return page.evaluate(() =>
+    [...document.querySelectorAll('#program-list article.program')].map((a) => ({
+      name: a.querySelector('h3').innerText,
+      ctx: a.querySelector('.ctx-struct').innerText,
+      subprogs: [...a.querySelectorAll('.subprogs li')].map((li) => li.innerText),
+      args: [...a.querySelectorAll('.arg')].map((li) => ({
+        decision: li.querySelector('.decision').innerText,
+        reason: li.querySelector('.reason')?.innerText ?? null,
+        before: li.querySelector('.proto.before')?.innerText ?? null,
+        after: li.querySelector('.proto.after')?.innerText ?? null,
+        data: { ...li.dataset },
+      })),
+      funcInfo: [...a.querySelectorAll('.func-info tbody tr')].map((tr) =>
+        [...tr.cells].map((td) => td.innerText.replace(/\s*\(changed\)$/, '')),
+      ),
+      changedRows: a.querySelectorAll('.func-info tr.changed').length,
+      warnings: [...a.querySelectorAll('.warnings li')].map((li) => li.innerText),
+      added: a.querySelector('.added pre')?.innerText ?? '',
+    })),
+  );
+}
+
+/** The rendered view a CLI report must produce. */
+function expectedView(report) {
+  return report.programs.map((p) => {
+    const n = Math.max(p.func_info.length, p.func_info_before.length);
+    const rows = [];
+    let changed = 0;
+    for (let i = 0; i < n; i += 1) {
+      const b = p.func_info_before[i];
+      const s = p.func_info[i];
+      if (!b || !s || b.type_id !== s.type_id || b.insn_off !== s.insn_off) changed += 1;
+      rows.push([String((s ?? b).insn_off), b ? String(b.type_id) : '–', s ? String(s.type_id) : '–']);
+    }
+    return {
+      name: p.name,
+      ctx: p.ctx_struct ? `struct ${p.ctx_struct}` : 'none (no fallback for this program type)',
+      subprogs: p.subprogs,
+      // Tags in functions the program calls first; the not_reachable ones follow, collapsed.
+      args: [...p.args.filter((a) => a.decision !== 'not_reachable'), ...p.args.filter((a) => a.decision === 'not_reachable')].map((a) => ({
+        decision: a.decision,
+        // Backticked spans render as <code> (when balanced).
+        reason: a.reason.split('`').length % 2 ? a.reason.replaceAll('`', '') : a.reason,
+        before: a.before,
+        after: a.after,
+        data: { subprog: a.subprog, argIndex: String(a.arg_index), decision: a.decision },
+      })),
+      funcInfo: p.error ? [] : rows.length ? rows : [['(none)']],
+      changedRows: p.error ? 0 : changed,
+      warnings: p.warnings.map((w) => `libbpf: ${w}`),
+      added: p.added_btf.trimEnd(),
+    };
+  });
+}
+
+async function assertMatchesCli(file, opts = {}) {
+  const { json } = cliExplain(file, opts);
+  assert.deepEqual(await pageReport(), json, 'the report behind the page is the CLI JSON');
+  const shown = await visible();
+  for (const p of shown) p.added = p.added.trimEnd();
+  assert.deepEqual(shown, expectedView(json), 'the rendered decisions and func_info are the CLI JSON');
+  return json;
+}
+
+/** The message the CLI prints for a file it cannot read (without its `argctx: PATH: ` prefix). */
+function cliError(path) {
+  const r = cli('explain', path);
+  assert.equal(r.status, 2, `the CLI rejects ${path}`);
+  const prefix = `argctx: ${path}: `;
+  assert.ok(r.stderr.startsWith(prefix), r.stderr);
+  return r.stderr.slice(prefix.length).trim();
+}
+
+async function errorText() {
+  return page.locator('#error').innerText();
+}
+
+describe('every fixture through the file input equals the CLI', () => {
+  for (const name of fixtures()) {
+    test(name, async () => {
+      const file = join(FIXTURES, `${name}.o`);
+      const st = await choose(file);
+      assert.equal(st.state, 'ready');
+      assert.equal(st.file, `${name}.o`);
+      assert.ok(await page.locator('#error').isHidden());
+      await assertMatchesCli(file);
+    });
+  }
+});
+
+describe('options', () => {
+  test('architecture s390 makes perf_event warn, as the CLI does', async () => {
+    const file = join(FIXTURES, 'perf_event.o');
+    await choose(file);
+    await change(() => page.selectOption('#arch', 's390'));
+    const json = await assertMatchesCli(file, { arch: 's390' });
+    assert.equal(json.warnings.length, 2);
+    const warn = page.locator('article[data-program=on_sample] .warnings li').first();
+    await assert.doesNotReject(warn.waitFor());
+    assert.match(await warn.innerText(), /^libbpf: prog 'on_sample': subprog 'read_regs' arg#0 is expected to be of `struct bpf_perf_event_data \*` type$/);
+    assert.match(page.url(), /[?&]arch=s390(&|$)/);
+    await page.screenshot({ path: join(ARTIFACTS, 'perf_event-s390-light.png'), fullPage: true });
+    await change(() => page.selectOption('#arch', 'x86_64'));
+    await assertMatchesCli(file);
+    assert.doesNotMatch(page.url(), /arch=/);
+  });
+
+  test('kernel 6.8+ sends func_info unchanged', async () => {
+    const file = join(FIXTURES, 'void_ctx.o');
+    await choose(file);
+    await change(() => page.check('input[name=kernel][value=native]'));
+    const json = await assertMatchesCli(file, { kernel: 'native' });
+    assert.ok(json.programs.every((p) => p.args.some((a) => a.decision === 'native_support')));
+    assert.match(page.url(), /kernel=native/);
+    await change(() => page.check('input[name=kernel][value=fallback]'));
+    await assertMatchesCli(file);
+  });
+
+  test('program selection replaces the default autoload', async () => {
+    const file = join(FIXTURES, 'mismatch.o');
+    await choose(file);
+    const boxes = await page.locator('#programs input[name=program]').evaluateAll((l) => l.map((i) => i.value));
+    assert.deepEqual(boxes, ['tp_openat', 'kprobe_skb_arg', 'kprobe_fake_struct', 'xdp_int_ptr_arg', 'xdp_scalar_arg']);
+    await change(() => page.check('#programs input[value=xdp_scalar_arg]'));
+    await assertMatchesCli(file, { programs: ['xdp_scalar_arg'] });
+    await change(() => page.check('#programs input[value=kprobe_skb_arg]'));
+    await assertMatchesCli(file, { programs: ['kprobe_skb_arg', 'xdp_scalar_arg'] });
+    assert.match(page.url(), /program=kprobe_skb_arg&program=xdp_scalar_arg|program=xdp_scalar_arg&program=kprobe_skb_arg/);
+    await change(() => page.click('#programs-clear'));
+    await assertMatchesCli(file);
+  });
+
+  test('URL state is restored on load', async () => {
+    await open('?example=mismatch&arch=arm64&kernel=native&program=kprobe_skb_arg');
+    await settled(page, 0);
+    assert.equal(await page.inputValue('#arch'), 'arm64');
+    assert.ok(await page.isChecked('input[name=kernel][value=native]'));
+    assert.ok(await page.isChecked('#programs input[value=kprobe_skb_arg]'));
+    assert.equal(await page.inputValue('#example'), 'mismatch');
+    await assertMatchesCli(join(FIXTURES, 'mismatch.o'), { arch: 'arm64', kernel: 'native', programs: ['kprobe_skb_arg'] });
+    // An example chosen in the select goes into the URL too.
+    await change(() => page.selectOption('#example', 'raw_tp'));
+    assert.match(page.url(), /example=raw_tp/);
+    await assertMatchesCli(join(FIXTURES, 'raw_tp.o'), { arch: 'arm64', kernel: 'native' });
+    await open('');
+  });
+});
+
+describe('bad input', () => {
+  test('random bytes and a truncated object show their error, then a good file works', async () => {
+    const random = Buffer.alloc(4096);
+    for (let i = 0; i < random.length; i += 1) random[i] = (i * 7919 + 13) % 251;
+    const randomPath = join(ARTIFACTS, 'random.o');
+    writeFileSync(randomPath, random);
+    let st = await choose(randomPath);
+    assert.equal(st.state, 'error');
+    assert.ok((await errorText()).includes(`random.o: ${cliError(randomPath)}`), await errorText());
+    assert.match(await errorText(), /not an ELF file/);
+    assert.ok(await page.locator('#results').isHidden());
+
+    const truncPath = join(ARTIFACTS, 'truncated.o');
+    writeFileSync(truncPath, readFileSync(join(FIXTURES, 'void_ctx.o')).subarray(0, 3000));
+    st = await choose(truncPath);
+    assert.equal(st.state, 'error');
+    assert.ok((await errorText()).includes(`truncated.o: ${cliError(truncPath)}`), await errorText());
+    await page.screenshot({ path: join(ARTIFACTS, 'error-light.png') });
+
+    st = await choose({ name: 'empty.o', mimeType: 'application/octet-stream', buffer: Buffer.alloc(0) });
+    assert.equal(st.state, 'error');
+    assert.match(await errorText(), /^Error: empty\.o: /);
+
+    st = await choose(join(FIXTURES, 'void_ctx.o'));
+    assert.equal(st.state, 'ready');
+    assert.ok(await page.locator('#error').isHidden());
+    await assertMatchesCli(join(FIXTURES, 'void_ctx.o'));
+  });
+
+  test('a wasm trap re-initialises the module and the page keeps working', async () => {
+    // Fault injection: the glue's explain() makes one out-of-bounds call into the real module
+    // (a genuine WebAssembly.RuntimeError) when the page sets the flag.
+    const glue = await (await fetch(`${server.url}/pkg/argctx_web.js`)).text();
+    const hook = 'export function explain(bytes, options) {';
+    assert.ok(glue.includes(hook) && /\bwasm\.btf_dump\(/.test(glue), 'the wasm-bindgen glue has the shape this test patches');
+    const patched = glue.replace(
+      hook,
+      `${hook}\n    if (globalThis.__argctxTrapOnce) { globalThis.__argctxTrapOnce = false; wasm.btf_dump(0xfffffff0, 4096); }`,
+    );
+    await page.route('**/pkg/argctx_web.js*', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/javascript', body: patched }),
+    );
+    await open('');
+    const before = Number(await page.evaluate(() => document.documentElement.dataset.wasmInstance));
+    await page.evaluate(() => {
+      globalThis.__argctxTrapOnce = true;
+    });
+    let st = await choose(join(FIXTURES, 'kprobe.o'));
+    assert.equal(st.state, 'error');
+    assert.match(await errorText(), /kprobe\.o: argctx crashed \(.+\); the WebAssembly module was restarted/);
+    const afterTrap = Number(await page.evaluate(() => document.documentElement.dataset.wasmInstance));
+    assert.equal(afterTrap, before + 1, 'a fresh instance was created');
+    st = await choose(join(FIXTURES, 'kprobe.o'));
+    assert.equal(st.state, 'ready');
+    await assertMatchesCli(join(FIXTURES, 'kprobe.o'));
+    await page.unroute('**/pkg/argctx_web.js*');
+    await open('');
+  });
+});
+
+describe('panels and downloads', () => {
+  test('the BTF dump is the CLI dump, searchable, and as sent', async () => {
+    const file = join(FIXTURES, 'void_ctx.o');
+    await choose(file);
+    await page.click('#btf-section > summary');
+    await page.waitForFunction(() => document.getElementById('btf-dump').textContent.length > 0);
+    const dump = cli('btf', 'dump', file).stdout;
+    assert.equal(await page.locator('#btf-dump').textContent(), dump.trimEnd());
+    await page.fill('#btf-search', 'xdp_md');
+    await page.waitForFunction(() => document.getElementById('btf-count').textContent.includes('match'));
+    const hits = (await page.locator('#btf-dump').textContent()).split('\n').filter((l) => l.startsWith('['));
+    assert.ok(hits.length >= 1 && hits.every((l) => l.includes('xdp_md')), hits.join('\n'));
+    await page.fill('#btf-search', '');
+    await page.check('input[name=btf-which][value=sent]');
+    await page.waitForFunction(() => document.getElementById('btf-dump').textContent.includes("[46] DECL_TAG 'arg:ctx' type_id=43 component_idx=0"));
+    await page.check('input[name=btf-which][value=compiled]');
+    // "/" jumps to the search box.
+    await page.locator('body').press('/');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'btf-search');
+  });
+
+  test('the .BTF.ext records', async () => {
+    await choose(join(FIXTURES, 'void_ctx.o'));
+    await page.click('#ext-section > summary');
+    const fi = page.locator('#btf-ext [data-subsection=func_info] tbody tr');
+    await fi.first().waitFor();
+    const rows = await fi.evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.innerText)));
+    // Byte offsets from llvm-objdump -t, type ids from bpftool btf dump file.
+    assert.deepEqual(rows, [
+      ['0 (insn 0)', '4', 'xdp_buff_len'],
+      ['48 (insn 6)', '7', 'skb_first_byte'],
+      ['136 (insn 17)', '10', 'kprobe_ip_low'],
+      ['0 (insn 0)', '17', 'xdp_void'],
+      ['0 (insn 0)', '21', 'tc_void'],
+      ['0 (insn 0)', '26', 'kprobe_void'],
+    ]);
+    const lines = await page.locator('#btf-ext [data-subsection=line_info] tbody tr').count();
+    assert.equal(lines, 20);
+  });
+
+  test('downloads: the JSON report and the rewritten BTF are the CLI outputs', async () => {
+    const file = join(FIXTURES, 'shared_subprog.o');
+    await choose(file);
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+    assert.equal(json.suggestedFilename(), 'shared_subprog.explain.json');
+    assert.equal(readFileSync(await json.path(), 'utf8'), cliExplain(file).text);
+    const [btf] = await Promise.all([page.waitForEvent('download'), page.click('#download-btf')]);
+    assert.equal(btf.suggestedFilename(), 'shared_subprog.btf');
+    const out = join(ARTIFACTS, 'shared_subprog.cli.btf');
+    assert.equal(cli('rewrite', file, '--btf-out', out).status, 0);
+    assert.deepEqual(readFileSync(await btf.path()), readFileSync(out));
+  });
+
+  test('several files: the loaded-file select switches between them', async () => {
+    const a = join(FIXTURES, 'canonical.o');
+    const b = join(FIXTURES, 'callbacks.o');
+    await choose([a, b]);
+    assert.ok(await page.locator('#loaded').isVisible());
+    await assertMatchesCli(a);
+    await change(() => page.selectOption('#loaded', '1'));
+    await assertMatchesCli(b);
+  });
+});
+
+describe('embed view', () => {
+  test('renders the compact view of an example', async () => {
+    const embed = await browser.context.newPage();
+    embed.on('request', (r) => requests.push(r.url()));
+    await embed.goto(`${server.url}/www/embed.html?example=void_ctx&arch=arm64`);
+    await embed.waitForFunction(() => document.getElementById('main').dataset.state === 'ready');
+    const { json } = cliExplain(join(FIXTURES, 'void_ctx.o'), { arch: 'arm64' });
+    const cards = await embed.locator('article.program').evaluateAll((as) =>
+      as.map((a) => ({
+        name: a.dataset.program,
+        decisions: [...a.querySelectorAll('.arg')].map((li) => [li.dataset.subprog, li.querySelector('.decision').innerText]),
+        funcInfo: a.querySelector('.func-info-inline').innerText,
+      })),
+    );
+    const fmt = (l) => l.map((f) => `{${f.insn_off}, ${f.type_id}}`).join(' ');
+    assert.deepEqual(
+      cards,
+      json.programs.map((p) => ({
+        name: p.name,
+        decisions: p.args.filter((a) => a.decision !== 'not_reachable').map((a) => [a.subprog, a.decision]),
+        funcInfo: `func_info ${fmt(p.func_info_before)} → ${fmt(p.func_info)}`,
+      })),
+    );
+    assert.match(await embed.locator('#open-full').getAttribute('href'), /^index\.html\?example=void_ctx&arch=arm64$/);
+    await embed.setViewportSize({ width: 720, height: 900 });
+    await embed.screenshot({ path: join(ARTIFACTS, 'embed-light.png'), fullPage: true });
+    await embed.emulateMedia({ colorScheme: 'dark' });
+    await embed.screenshot({ path: join(ARTIFACTS, 'embed-dark.png'), fullPage: true });
+    await embed.goto(`${server.url}/www/embed.html?example=no_such_fixture`);
+    await embed.waitForFunction(() => document.getElementById('main').dataset.state === 'error');
+    assert.match(await embed.locator('#error').innerText(), /cannot fetch no_such_fixture\.o: HTTP 404/);
+    await embed.close();
+  });
+});
+
+describe('page quality', () => {
+  test('every control has a label, and screenshots in light and dark', async () => {
+    await choose(join(FIXTURES, 'void_ctx.o'));
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, button, pre[tabindex]')]
+        .filter((el) => el.type !== 'hidden' && !el.hidden && !(el.labels?.length) && !el.getAttribute('aria-label') && !el.textContent.trim())
+        .map((el) => el.outerHTML),
+    );
+    assert.deepEqual(unlabelled, []);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.screenshot({ path: join(ARTIFACTS, 'void_ctx-light.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.evaluate(() => {
+      document.getElementById('btf-section').open = true;
+    });
+    await page.waitForFunction(() => document.getElementById('btf-dump').textContent.length > 0);
+    await page.screenshot({ path: join(ARTIFACTS, 'void_ctx-dark.png'), fullPage: true });
+    const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    assert.equal(bg, 'rgb(21, 23, 26)');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  test('the keyboard reaches the file input and the options', async () => {
+    await open('');
+    const order = [];
+    for (let i = 0; i < 8; i += 1) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.name || document.activeElement.tagName));
+    }
+    for (const id of ['file', 'example', 'arch', 'kernel']) assert.ok(order.includes(id), `${id} in ${order}`);
+  });
+
+  test('no request leaves the page’s origin', () => {
+    assert.ok(requests.length > 0);
+    const foreign = requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:') && !u.startsWith('data:'));
+    assert.deepEqual(foreign, []);
+  });
+});

@@ -1,0 +1,399 @@
+// Turns argctx's reports (the JSON contract of `argctx explain --format json`) into DOM.
+// Every string from a file is inserted as text, never as HTML.
+
+/** Creates an element: h('p', {class: 'x', dataset: {a: 1}}, 'text', child, …). */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+/** One line per decision, in words, for tooltips. */
+export const DECISIONS = {
+  rewritten: 'libbpf clones the function and points the argument at the context struct',
+  already_canonical: 'the argument already has the context type: nothing to do',
+  mismatched_type: 'neither void * nor the context type: libbpf warns and leaves it',
+  static_function: 'static function: libbpf and the kernel ignore the tag',
+  not_a_function: 'the tag is not on a function with a prototype',
+  not_reachable: 'this program never calls the function',
+  no_named_context: 'no context struct libbpf can emulate for this program type',
+  no_func_info: 'no func_info (.BTF.ext), so no fallback',
+  native_support: 'the kernel reads arg:ctx itself: BTF sent unchanged',
+  whole_function: 'the tag is on the whole function, not an argument',
+  out_of_range: 'the tag names an argument past the last one',
+};
+
+const QUIET = new Set(['not_reachable']);
+const GOOD = new Set(['already_canonical', 'native_support']);
+const BAD = new Set(['mismatched_type', 'no_func_info', 'no_named_context', 'out_of_range']);
+
+function decisionClass(d) {
+  if (d === 'rewritten') return 'decision rewritten';
+  if (GOOD.has(d)) return 'decision good';
+  if (BAD.has(d)) return 'decision bad';
+  if (QUIET.has(d)) return 'decision quiet';
+  return 'decision other';
+}
+
+/** `{0, 17} {6, 33}` as the CLI prints func_info. */
+export function funcInfoText(list) {
+  return list.length ? list.map((f) => `{${f.insn_off}, ${f.type_id}}`).join(' ') : '(none)';
+}
+
+function code(text) {
+  return h('code', {}, text);
+}
+
+/** Text with `backticked` spans shown as code (argctx's reasons quote C that way). */
+export function prose(text) {
+  const parts = text.split('`');
+  if (parts.length % 2 === 0) return text; // unbalanced: leave it as it is
+  return parts.map((p, i) => (i % 2 ? code(p) : p));
+}
+
+function argTitle(a) {
+  const idx = a.arg_index < 0 ? 'whole function' : `arg#${a.arg_index}`;
+  return [code(`${a.subprog || '(anon)'}()`), ` ${idx}`, a.arg_name ? [' ', code(a.arg_name)] : ''];
+}
+
+function renderArg(a, { compact = false } = {}) {
+  return h(
+    'li',
+    {
+      class: `arg${QUIET.has(a.decision) ? ' is-quiet' : ''}`,
+      dataset: { subprog: a.subprog, argIndex: a.arg_index, decision: a.decision },
+    },
+    h(
+      'div',
+      { class: 'arg-head' },
+      h('span', { class: 'arg-name' }, argTitle(a)),
+      h(
+        'span',
+        { class: decisionClass(a.decision), title: DECISIONS[a.decision] ?? '' },
+        a.decision,
+      ),
+    ),
+    compact && QUIET.has(a.decision) ? null : h('p', { class: 'reason' }, prose(a.reason)),
+    compact && QUIET.has(a.decision)
+      ? null
+      : h(
+          'dl',
+          { class: 'protos' },
+          h('dt', {}, 'before'),
+          h('dd', {}, h('code', { class: 'proto before' }, a.before)),
+          a.after ? [h('dt', {}, 'after'), h('dd', {}, h('code', { class: 'proto after' }, a.after))] : null,
+        ),
+  );
+}
+
+function renderFuncInfo(p) {
+  const n = Math.max(p.func_info_before.length, p.func_info.length);
+  const rows = [];
+  for (let i = 0; i < n; i += 1) {
+    const b = p.func_info_before[i];
+    const a = p.func_info[i];
+    const changed = !b || !a || b.type_id !== a.type_id || b.insn_off !== a.insn_off;
+    rows.push(
+      h(
+        'tr',
+        { class: changed ? 'changed' : null },
+        h('td', {}, String((a ?? b).insn_off)),
+        h('td', {}, b ? String(b.type_id) : '–'),
+        h('td', {}, a ? String(a.type_id) : '–', changed ? h('span', { class: 'sr-only' }, ' (changed)') : null),
+      ),
+    );
+  }
+  return h(
+    'table',
+    {
+      class: 'func-info',
+      dataset: {
+        before: funcInfoText(p.func_info_before),
+        sent: funcInfoText(p.func_info),
+      },
+    },
+    h('caption', {}, 'func_info records (insn_off in instructions)'),
+    h(
+      'thead',
+      {},
+      h('tr', {}, h('th', { scope: 'col' }, 'insn_off'), h('th', { scope: 'col' }, 'type_id before'), h('th', { scope: 'col' }, 'type_id sent')),
+    ),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 3 }, '(none)'))),
+  );
+}
+
+/** Tags shown at once; a button shows the rest (large objects stay quick to render). */
+const FIRST_ARGS = 25;
+
+function argList(args, opts = {}) {
+  if (!args.length) return h('p', { class: 'muted' }, opts.empty ?? 'none');
+  const list = h('ul', { class: 'arg-list' }, args.slice(0, FIRST_ARGS).map((a) => renderArg(a, opts)));
+  if (args.length <= FIRST_ARGS) return list;
+  const more = h('button', { type: 'button', class: 'more' }, `Show all ${args.length} tags`);
+  more.addEventListener('click', () => {
+    list.append(...args.slice(FIRST_ARGS).map((a) => renderArg(a, opts)));
+    more.remove();
+  });
+  return [list, more];
+}
+
+/** Tags in functions the program never calls: collapsed, built when first opened. */
+function unreachedArgs(program, args) {
+  if (!args.length) return null;
+  const fns = [...new Set(args.map((a) => a.subprog))];
+  const names = fns.length <= 4 ? `: ${fns.join(', ')}` : '';
+  const details = h(
+    'details',
+    { class: 'unreached', dataset: { count: args.length } },
+    h('summary', {}, `${args.length} more tag${args.length === 1 ? '' : 's'} in functions ${program} never calls${names} (not_reachable)`),
+  );
+  details.addEventListener('toggle', () => {
+    if (details.open && details.childElementCount === 1) details.append(argList(args));
+  });
+  return details;
+}
+
+/** One program's card: everything the fallback did to it. */
+export function renderProgram(ep, { compact = false } = {}) {
+  const id = `prog-${ep.name}`;
+  const quiet = ep.args.filter((a) => QUIET.has(a.decision)).length;
+  const reached = ep.args.filter((a) => !QUIET.has(a.decision));
+  const unreached = ep.args.filter((a) => QUIET.has(a.decision));
+  const args = compact ? reached : ep.args;
+  return h(
+    'article',
+    { class: 'program', 'aria-labelledby': id, dataset: { program: ep.name } },
+    h(
+      'header',
+      {},
+      h('h3', { id }, ep.name),
+      h(
+        'p',
+        { class: 'meta' },
+        'section ',
+        code(ep.section),
+        ' · type ',
+        code(ep.prog_type),
+        ' · attach ',
+        code(ep.expected_attach_type),
+        ep.error ? null : ` · ${ep.insn_cnt} instructions · ${ep.line_info_cnt} line_info`,
+      ),
+    ),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, 'Context struct'),
+      h(
+        'dd',
+        { class: 'ctx-struct' },
+        ep.ctx_struct ? code(`struct ${ep.ctx_struct}`) : 'none (no fallback for this program type)',
+      ),
+      h('dt', {}, 'Subprograms (append order)'),
+      h(
+        'dd',
+        { class: 'subprogs' },
+        ep.subprogs.length ? h('ol', {}, ep.subprogs.map((s) => h('li', {}, code(s)))) : '(none)',
+      ),
+    ),
+    ep.error ? h('p', { class: 'prog-error', role: 'alert' }, `Linking fails: ${ep.error}`) : null,
+    ep.error
+      ? null
+      : [
+          h(
+            'section',
+            { class: 'args' },
+            h('h4', {}, 'arg:ctx tags', compact && quiet ? h('span', { class: 'muted' }, ` (${quiet} not reached, hidden)`) : null),
+            compact
+              ? argList(args, { compact, empty: ep.args.length ? 'none in the functions this program calls' : 'none' })
+              : [
+                  argList(reached, { empty: unreached.length ? 'none in the functions this program calls' : 'the object has no arg:ctx tag' }),
+                  unreachedArgs(ep.name, unreached),
+                ],
+          ),
+          compact
+            ? h(
+                'p',
+                { class: 'func-info-inline' },
+                'func_info ',
+                code(funcInfoText(ep.func_info_before)),
+                ' → ',
+                code(funcInfoText(ep.func_info)),
+              )
+            : renderFuncInfo(ep),
+          !compact && ep.added_btf
+            ? h('section', { class: 'added' }, h('h4', {}, 'BTF types added'), h('pre', { class: 'btf' }, ep.added_btf))
+            : null,
+        ],
+    ep.warnings.length
+      ? h(
+          'section',
+          { class: 'warnings' },
+          h('h4', {}, 'libbpf warnings'),
+          h('ul', {}, ep.warnings.map((w) => h('li', {}, `libbpf: ${w}`))),
+        )
+      : null,
+  );
+}
+
+/** The report's header: kernel, architecture, BTF sizes, load error and leftover warnings. */
+export function renderSummary(report) {
+  const perProgram = new Set(report.programs.flatMap((p) => p.warnings));
+  const other = report.warnings.filter((w) => !perProgram.has(w));
+  const b = report.btf;
+  return h(
+    'div',
+    { class: 'summary' },
+    h(
+      'p',
+      {},
+      'Kernel: ',
+      h(
+        'strong',
+        {},
+        report.kernel === 'native'
+          ? 'native arg:ctx support (6.8+)'
+          : 'no native arg:ctx support (before 6.8): libbpf’s fallback',
+      ),
+      ' · architecture ',
+      h('strong', {}, report.arch),
+      ` · ${report.programs.length} autoloaded program${report.programs.length === 1 ? '' : 's'}`,
+    ),
+    b
+      ? h(
+          'p',
+          { class: 'btf-sizes' },
+          `BTF: ${b.original_types - 1} types, ${b.original_size} bytes in the object; ${Math.max(b.types - 1, 0)} types, ${b.size} bytes sent`,
+        )
+      : h('p', { class: 'muted' }, 'The object has no usable .BTF section.'),
+    report.error ? h('p', { class: 'load-error', role: 'alert' }, `libbpf fails the whole load: ${report.error}`) : null,
+    other.length
+      ? h('ul', { class: 'warnings global' }, other.map((w) => h('li', {}, `libbpf: ${w}`)))
+      : null,
+  );
+}
+
+/** Splits bpftool raw output into entries (a `[id] KIND …` line plus its indented lines). */
+export function btfEntries(dump) {
+  const out = [];
+  for (const line of dump.split('\n')) {
+    if (line.startsWith('[') || out.length === 0) out.push(line);
+    else if (line !== '') out[out.length - 1] += `\n${line}`;
+  }
+  return out.filter((e) => e !== '');
+}
+
+/** Entries containing every word of `query` (case-insensitive), at most `limit`. */
+export function filterEntries(entries, query, limit = 3000) {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const hits = words.length ? entries.filter((e) => {
+    const l = e.toLowerCase();
+    return words.every((w) => l.includes(w));
+  }) : entries;
+  return { total: hits.length, shown: hits.slice(0, limit) };
+}
+
+const CORE_RELO_KINDS = [
+  'byte_off', 'byte_sz', 'field_exists', 'signed', 'lshift_u64', 'rshift_u64', 'local_type_id',
+  'target_type_id', 'type_exists', 'type_size', 'enumval_exists', 'enumval_value', 'type_matches',
+];
+
+function table(caption, head, rows) {
+  return h(
+    'table',
+    { class: 'records' },
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, rows),
+  );
+}
+
+/** The `.BTF.ext` records DTO as tables, one per subsection and ELF section. */
+export function renderBtfExt(x) {
+  if (!x) return h('p', { class: 'muted' }, 'The object has no .BTF.ext section (or libbpf could not read it).');
+  const hd = x.header;
+  const parts = [
+    h(
+      'p',
+      { class: 'meta' },
+      `magic 0x${hd.magic.toString(16)}, version ${hd.version}, ${x.endian}-endian, hdr_len ${hd.hdr_len}; `,
+      `func_info ${hd.func_info_len} bytes, line_info ${hd.line_info_len} bytes, core_relo ${hd.core_relo_len} bytes. `,
+      'insn_off is a byte offset in the file; libbpf divides it by 8.',
+    ),
+  ];
+  const sub = (title, s, head, row) => {
+    if (!s.blocks.length) return h('section', {}, h('h4', {}, title), h('p', { class: 'muted' }, 'none'));
+    return h(
+      'section',
+      { dataset: { subsection: title } },
+      h('h4', {}, `${title} (record size ${s.rec_size})`),
+      s.blocks.map((b) =>
+        table(`section ${b.section} — ${b.records.length} record${b.records.length === 1 ? '' : 's'}`, head, b.records.map(row)),
+      ),
+    );
+  };
+  const insn = (off) => `${off} (insn ${off / 8})`;
+  parts.push(
+    sub('func_info', x.func_info, ['insn_off', 'type_id', 'function'], (r) =>
+      h('tr', {}, h('td', {}, insn(r.insn_off)), h('td', {}, String(r.type_id)), h('td', {}, code(r.name))),
+    ),
+    sub('line_info', x.line_info, ['insn_off', 'file:line:col', 'source'], (r) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, insn(r.insn_off)),
+        h('td', {}, `${r.file}:${r.line}:${r.col}`),
+        h('td', {}, code(r.source.trim())),
+      ),
+    ),
+    sub('core_relo', x.core_relo, ['insn_off', 'type_id', 'access', 'kind'], (r) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, insn(r.insn_off)),
+        h('td', {}, `${r.type_id} ${r.type_name}`),
+        h('td', {}, code(r.access_str)),
+        h('td', {}, CORE_RELO_KINDS[r.kind] ?? String(r.kind)),
+      ),
+    ),
+  );
+  return h('div', { class: 'btf-ext' }, parts);
+}
+
+/** Reads the URL's options: {example, src, arch, kernel, programs}. */
+export function readUrlState(search = location.search) {
+  const q = new URLSearchParams(search);
+  return {
+    example: q.get('example') ?? '',
+    src: q.get('src') ?? '',
+    arch: q.get('arch') ?? '',
+    kernel: q.get('kernel') ?? '',
+    programs: q.getAll('program'),
+  };
+}
+
+/** The query string for a state (defaults left out). */
+export function urlQuery({ example, arch, kernel, programs }) {
+  const q = new URLSearchParams();
+  if (example) q.set('example', example);
+  if (arch && arch !== 'x86_64') q.set('arch', arch);
+  if (kernel && kernel !== 'fallback') q.set('kernel', kernel);
+  for (const p of programs ?? []) q.append('program', p);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** The explain options the core takes. */
+export function explainOptions({ arch, kernel, programs }) {
+  return { programs: programs ?? [], arch: arch || 'x86_64', kernel: kernel || 'fallback' };
+}
