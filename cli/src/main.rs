@@ -185,9 +185,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
             if let Some(output) = output {
-                let obj = argctx::portable::rewrite_object(&data, &opts)
+                let p = argctx::portable::rewrite(&data, &opts)
                     .map_err(|e| format!("{}: {e}", file.display()))?;
-                std::fs::write(&output, &obj).map_err(|e| format!("{}: {e}", output.display()))?;
+                std::fs::write(&output, &p.object)
+                    .map_err(|e| format!("{}: {e}", output.display()))?;
+                for note in &p.notes {
+                    eprintln!("argctx: note: {note}");
+                }
             }
         }
         #[cfg(target_os = "linux")]

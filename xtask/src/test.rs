@@ -139,6 +139,8 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
                 "--nocapture",
             ])
             .env("ARGCTX_VM_ORACLE", &out))?;
+        // Portable objects: bpftool 7.1, aya and libbpf 1.7 on 6.1 and on the host.
+        crate::portable::vm_test()?;
     }
     wasm_and_page(&root)?;
     eprintln!("xtask: every check passed");
