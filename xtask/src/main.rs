@@ -1,6 +1,7 @@
 //! `cargo xtask …`: the project's automation (fixtures, tests, playground, benchmarks).
 
 mod fixtures;
+mod portable;
 mod serve;
 mod test;
 mod vm;
@@ -17,11 +18,13 @@ fn main() -> ExitCode {
     let result = match cmd {
         "fixtures" => fixtures::run(rest),
         "vm" => vm::run(rest),
+        "portable" => portable::run(rest),
         "serve" => serve::run(rest),
+        "wasm" => wasm::run(rest),
         "e2e" => serve::e2e(),
         "test" => test::run_all(rest),
         _ => {
-            eprintln!("usage: cargo xtask <fixtures|test|serve|bench|vm>");
+            eprintln!("usage: cargo xtask <test|serve|fixtures|vm|portable|wasm|e2e>");
             return ExitCode::from(2);
         }
     };
