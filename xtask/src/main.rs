@@ -1,6 +1,7 @@
 //! `cargo xtask …`: the project's automation (fixtures, tests, playground, benchmarks).
 
 mod fixtures;
+mod loader;
 mod portable;
 mod serve;
 mod test;
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "fixtures" => fixtures::run(rest),
+        "loader" => loader::run(rest),
         "vm" => vm::run(rest),
         "portable" => portable::run(rest),
         "serve" => serve::run(rest),
@@ -24,7 +26,7 @@ fn main() -> ExitCode {
         "e2e" => serve::e2e(),
         "test" => test::run_all(rest),
         _ => {
-            eprintln!("usage: cargo xtask <test|serve|fixtures|vm|portable|wasm|e2e>");
+            eprintln!("usage: cargo xtask <test|serve|fixtures|vm|portable|loader|wasm|e2e>");
             return ExitCode::from(2);
         }
     };

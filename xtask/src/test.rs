@@ -141,6 +141,8 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
             .env("ARGCTX_VM_ORACLE", &out))?;
         // Portable objects: bpftool 7.1, aya and libbpf 1.7 on 6.1 and on the host.
         crate::portable::vm_test()?;
+        // The loader against libbpf on 6.1: auto applies the fallback, never gets the kernel's refusal.
+        crate::loader::vm_test()?;
     }
     wasm_and_page(&root)?;
     eprintln!("xtask: every check passed");

@@ -1,0 +1,187 @@
+//! Data relocations of a linked program (libbpf's `bpf_object__relocate_data`): `ld_imm64` of a
+//! `.maps` variable becomes `BPF_PSEUDO_MAP_FD`, of global data `BPF_PSEUDO_MAP_VALUE` with the
+//! offset in the second half. Calls and callbacks were resolved by [`crate::program::link`]; this
+//! module also finds what the loader does not support (kfuncs, `__ksym`/`__kconfig` externs,
+//! CO-RE relocations) so the program fails with a message instead of loading wrongly.
+
+use crate::btf::ext::InfoKind;
+use crate::bytes::u32_at;
+use crate::elf::consts as elf;
+use crate::program::insn::Insn;
+use crate::program::{Object, RelocKind, INSN_SZ};
+
+use super::maps::{MapDef, MapKind};
+use super::Problem;
+
+/// `BPF_PSEUDO_MAP_FD`.
+const PSEUDO_MAP_FD: u8 = 1;
+/// `BPF_PSEUDO_MAP_VALUE`.
+const PSEUDO_MAP_VALUE: u8 = 2;
+
+/// A map ready for relocation: its definition and descriptor number.
+pub(crate) struct MapRef<'m> {
+    pub(crate) def: &'m MapDef,
+    pub(crate) fd: i32,
+}
+
+/// The pieces of a linked program: (index into `obj.programs`, first instruction).
+pub(crate) type Pieces = [(usize, usize)];
+
+/// Applies every data relocation of every piece to `insns`.
+pub(crate) fn apply(
+    obj: &Object<'_>,
+    pieces: &Pieces,
+    insns: &mut [Insn],
+    maps: &[MapRef<'_>],
+) -> Result<(), Problem> {
+    for &(p, start) in pieces {
+        let Some(prog) = obj.programs.get(p) else {
+            continue;
+        };
+        let lo = (prog.sec_insn_off as u64).saturating_mul(INSN_SZ);
+        let hi =
+            (prog.sec_insn_off.saturating_add(prog.sec_insn_cnt) as u64).saturating_mul(INSN_SZ);
+        let rels = obj
+            .elf
+            .relocations
+            .iter()
+            .filter(|(_, target, _)| *target == prog.sec_idx)
+            .flat_map(|(_, _, r)| r.iter());
+        for rel in rels.filter(|r| r.offset >= lo && r.offset < hi) {
+            let local = ((rel.offset - lo) / INSN_SZ) as usize;
+            let at = start.saturating_add(local);
+            let kind = prog
+                .relocs
+                .iter()
+                .find(|r| r.insn_idx == local)
+                .map(|r| r.kind);
+            let sym = obj.elf.symbols.get(rel.sym as usize);
+            let sym_name = sym.map_or("", |s| s.name);
+            match kind {
+                Some(RelocKind::Call { .. }) | Some(RelocKind::SubprogAddr { .. }) => continue,
+                Some(RelocKind::ExternCall) => {
+                    return Err(Problem::Unsupported(format!(
+                        "insn #{at}: call to kfunc '{sym_name}' (an extern function): kfunc calls are not supported by this loader"
+                    )))
+                }
+                Some(RelocKind::Data) | None => {}
+            }
+            let Some(sym) = sym else {
+                return Err(Problem::Invalid(format!(
+                    "insn #{at}: relocation names symbol #{} which does not exist",
+                    rel.sym
+                )));
+            };
+            if sym.shndx == elf::SHN_UNDEF {
+                return Err(Problem::Unsupported(format!(
+                    "insn #{at}: reference to extern '{}' (__ksym or __kconfig): externs are not supported by this loader",
+                    sym.name
+                )));
+            }
+            let first = insns.get(at).copied();
+            let second = insns.get(at.saturating_add(1)).copied();
+            let (Some(first), Some(_)) = (first, second) else {
+                return Err(Problem::Invalid(format!(
+                    "insn #{at}: relocation against '{}' outside the program",
+                    sym.name
+                )));
+            };
+            if !first.is_ld_imm64() {
+                return Err(Problem::Invalid(format!(
+                    "insn #{at}: relocation against '{}' on instruction code {:#x}, not ld_imm64",
+                    sym.name, first.code
+                )));
+            }
+            let sec_name = obj.elf.section(sym.shndx as usize).map_or("", |s| s.name);
+            let map = maps.iter().find(|m| {
+                m.def.sec_idx == sym.shndx as usize
+                    && (m.def.kind != MapKind::Btf || m.def.sec_offset == sym.value)
+            });
+            let Some(map) = map else {
+                let msg = match sec_name {
+                    ".maps" => format!(
+                        "insn #{at}: map relocation failed to find map for section '.maps', off {}",
+                        sym.value
+                    ),
+                    n if n.starts_with(".addr_space") => {
+                        return Err(Problem::Unsupported(format!(
+                            "insn #{at}: arena data relocation against '{}' in section '{n}': BPF arenas are not supported by this loader",
+                            sym.name
+                        )))
+                    }
+                    ".jumptables" => {
+                        return Err(Problem::Unsupported(format!(
+                            "insn #{at}: jump table relocation against '{}': indirect jumps are not supported by this loader",
+                            sym.name
+                        )))
+                    }
+                    n => format!("insn #{at}: bad data relocation against section '{n}'"),
+                };
+                return Err(Problem::Invalid(msg));
+            };
+            let mut first = first;
+            if map.def.kind == MapKind::Btf {
+                first.src = PSEUDO_MAP_FD;
+                first.imm = map.fd;
+            } else {
+                let off = i64::from(first.imm)
+                    .checked_add(i64::try_from(sym.value).unwrap_or(i64::MAX))
+                    .and_then(|v| i32::try_from(v).ok())
+                    .ok_or_else(|| {
+                        Problem::Invalid(format!(
+                            "insn #{at}: offset {} + {} into '{sec_name}' overflows",
+                            first.imm, sym.value
+                        ))
+                    })?;
+                first.src = PSEUDO_MAP_VALUE;
+                first.imm = map.fd;
+                if let Some(next) = insns.get_mut(at.saturating_add(1)) {
+                    next.imm = off;
+                }
+            }
+            if let Some(slot) = insns.get_mut(at) {
+                *slot = first;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first CO-RE relocation (`.BTF.ext` core_relo) inside any piece, described.
+pub(crate) fn core_relo(obj: &Object<'_>, pieces: &Pieces) -> Option<String> {
+    let ext = obj.btf_ext.as_ref()?;
+    let btf = obj.btf.as_ref()?;
+    let info = ext.info(InfoKind::CoreRelo);
+    let endian = ext.endian();
+    for &(p, start) in pieces {
+        let prog = obj.programs.get(p)?;
+        for (k, block) in info.blocks.iter().enumerate() {
+            if obj.ext_sec_idxs[2].get(k) != Some(&prog.sec_idx) {
+                continue;
+            }
+            for i in 0..block.num_info as usize {
+                let Some(rec) = block.record(i, info.rec_size) else {
+                    break;
+                };
+                let insn = u32_at(rec, 0, endian).map_or(0, |o| o as usize / INSN_SZ as usize);
+                let Some(local) = insn
+                    .checked_sub(prog.sec_insn_off)
+                    .filter(|&l| l < prog.sec_insn_cnt)
+                else {
+                    continue;
+                };
+                let type_id = u32_at(rec, 4, endian).unwrap_or(0);
+                let access = u32_at(rec, 8, endian)
+                    .map(|o| btf.name(o).into_owned())
+                    .unwrap_or_default();
+                let kind = u32_at(rec, 12, endian).unwrap_or(0);
+                let at = start.saturating_add(local);
+                return Some(format!(
+                    "insn #{at}: CO-RE relocation #{i} of '{}' (kind {kind}, type [{type_id}], access '{access}'): CO-RE is not supported by this loader",
+                    prog.name
+                ));
+            }
+        }
+    }
+    None
+}
