@@ -192,7 +192,8 @@ fn build_fixtures(root: &Path, names: &[String]) -> Result<(), String> {
             eprintln!("note: {OUT_DIR}/{obj}.o has no source {SRC_DIR}/{obj}{SRC_SUFFIX}");
         }
     }
-    fs::create_dir_all(root.join(BE_OUT_DIR)).map_err(|e| format!("cannot create {BE_OUT_DIR}: {e}"))?;
+    fs::create_dir_all(root.join(BE_OUT_DIR))
+        .map_err(|e| format!("cannot create {BE_OUT_DIR}: {e}"))?;
     for name in BE_FIXTURES {
         let rel = format!("{BE_OUT_DIR}/{name}.o");
         compile_for(root, name, Path::new(&rel), "bpfeb")?;
