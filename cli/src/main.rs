@@ -28,14 +28,6 @@ enum Format {
     Json,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Kernel {
-    /// A kernel without native arg:ctx support (before 6.8): libbpf applies its fallback.
-    Fallback,
-    /// A kernel with native support (6.8+): libbpf sends the BTF unchanged.
-    Native,
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// BTF commands.
@@ -90,9 +82,10 @@ struct Selection {
     /// Target architecture (decides perf_event's register struct).
     #[arg(long, default_value = "x86_64")]
     arch: String,
-    /// The kind of kernel to emulate.
-    #[arg(long, value_enum, default_value = "fallback")]
-    kernel: Kernel,
+    /// The kernel to emulate: `fallback` (no native arg:ctx, before 6.8: libbpf rewrites the BTF),
+    /// `native` (6.8+: libbpf sends it unchanged), or a version such as `6.1` or `6.8`.
+    #[arg(long, default_value = "fallback", value_name = "fallback|native|X.Y")]
+    kernel: String,
 }
 
 impl Selection {
@@ -108,7 +101,13 @@ impl Selection {
         Ok(Options {
             programs: self.programs.clone(),
             arch,
-            native: matches!(self.kernel, Kernel::Native),
+            native: match self.kernel.as_str() {
+                "fallback" => false,
+                "native" => true,
+                v => argctx::verdict::KernelVersion::parse(v)
+                    .ok_or_else(|| format!("--kernel: expected fallback, native or X.Y, got '{v}'"))?
+                    .has_native_arg_ctx(),
+            },
         })
     }
 }

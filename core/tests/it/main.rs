@@ -3,8 +3,8 @@
 mod big_endian;
 mod common;
 mod dump;
-mod fuzz_regressions;
 mod golden;
 mod hostile;
 mod portable;
 mod roundtrip;
+mod verdict;
