@@ -105,7 +105,9 @@ impl Selection {
                 "fallback" => false,
                 "native" => true,
                 v => argctx::verdict::KernelVersion::parse(v)
-                    .ok_or_else(|| format!("--kernel: expected fallback, native or X.Y, got '{v}'"))?
+                    .ok_or_else(|| {
+                        format!("--kernel: expected fallback, native or X.Y, got '{v}'")
+                    })?
                     .has_native_arg_ctx(),
             },
         })

@@ -129,8 +129,16 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
         vm::run(&["oracle".into(), "--out".into(), out.display().to_string()])?;
         run(cargo()
             .args([
-                "test", "-p", "argctx-oracle", "--test", "differential", "--test", "verdict", "vm_fallback",
-                "--", "--nocapture",
+                "test",
+                "-p",
+                "argctx-oracle",
+                "--test",
+                "differential",
+                "--test",
+                "verdict",
+                "vm_fallback",
+                "--",
+                "--nocapture",
             ])
             .env("ARGCTX_VM_ORACLE", &out))?;
         // Portable objects: bpftool 7.1, aya and libbpf 1.7 on 6.1 and on the host.
