@@ -1,6 +1,7 @@
 //! The `argctx` command line: thin wrappers around the core's reports.
 
 mod check;
+mod core_cmd;
 #[cfg(target_os = "linux")]
 mod load;
 
@@ -72,6 +73,8 @@ enum Command {
     /// CI lint: exit non-zero when a program would fail to load on a kernel because of its
     /// context arguments or tags.
     Check(check::CheckArgs),
+    /// CO-RE relocations resolved against a kernel's BTF, as libbpf 1.7 applies them.
+    Core(core_cmd::CoreArgs),
 }
 
 #[derive(clap::Args)]
@@ -198,6 +201,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         #[cfg(target_os = "linux")]
         Command::Load(args) => return load::run(&args),
         Command::Check(args) => return check::run(&args),
+        Command::Core(args) => return core_cmd::run(&args),
     }
     Ok(ExitCode::SUCCESS)
 }

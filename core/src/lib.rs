@@ -8,6 +8,7 @@ compile_error!("the `loader` feature needs Linux: bpf() does not exist on wasm32
 
 pub mod btf;
 mod bytes;
+pub mod core_relo;
 pub mod error;
 
 pub use bytes::Endian;

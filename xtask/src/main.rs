@@ -1,6 +1,7 @@
 //! `cargo xtask …`: the project's automation (fixtures, tests, playground, benchmarks).
 
 mod fixtures;
+mod fuzz;
 mod loader;
 mod portable;
 mod serve;
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "fixtures" => fixtures::run(rest),
+        "fuzz" => fuzz::run(rest),
         "loader" => loader::run(rest),
         "vm" => vm::run(rest),
         "portable" => portable::run(rest),
@@ -26,7 +28,7 @@ fn main() -> ExitCode {
         "e2e" => serve::e2e(),
         "test" => test::run_all(rest),
         _ => {
-            eprintln!("usage: cargo xtask <test|serve|fixtures|vm|portable|loader|wasm|e2e>");
+            eprintln!("usage: cargo xtask <test|serve|fixtures|vm|portable|loader|wasm|e2e|fuzz>");
             return ExitCode::from(2);
         }
     };

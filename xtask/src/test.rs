@@ -123,6 +123,8 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
     ]))?;
     crate::fixtures::run(&["--check".to_string()])?;
     run(cargo().args(["test", "--workspace"]))?;
+    // Every fuzz target builds and runs briefly; a crash fails the suite.
+    crate::fuzz::smoke()?;
     if !quick {
         // The fallback's ground truth: libbpf 1.7 on Debian's 6.1 kernel. No qemu is a failure.
         let out = root.join("target/vm/oracle-6.1.json");
@@ -145,6 +147,28 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
         crate::portable::vm_test()?;
         // The loader against libbpf on 6.1: auto applies the fallback, never gets the kernel's refusal.
         crate::loader::vm_test()?;
+        // CO-RE against a second kernel's BTF: 6.1's vmlinux BTF, taken from the guest.
+        let btf = root.join("target/vm/vmlinux-6.1.btf");
+        if !btf.exists() {
+            let text = vm::run_in_vm(&vm::VmRun {
+                files: Vec::new(),
+                script: "base64 /sys/kernel/btf/vmlinux".into(),
+                timeout: std::time::Duration::from_secs(300),
+            })?;
+            let bytes = vm::base64_decode(&text)?;
+            std::fs::write(&btf, bytes).map_err(|e| format!("{}: {e}", btf.display()))?;
+        }
+        run(cargo()
+            .args([
+                "test",
+                "-p",
+                "argctx-oracle",
+                "--test",
+                "core_relo",
+                "--",
+                "--nocapture",
+            ])
+            .env("ARGCTX_VM_BTF", &btf))?;
     }
     wasm_and_page(&root)?;
     eprintln!("xtask: every check passed");

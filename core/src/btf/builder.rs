@@ -19,6 +19,8 @@ pub struct BtfBuilder {
     /// Bytes between the type section's end and the string section.
     between: Vec<u8>,
     strings: Vec<u8>,
+    /// Bytes after the string section, kept until the first append (as libbpf's raw data is).
+    trailer: Vec<u8>,
     /// Record offset of each type (index 0 is id 1).
     offsets: Vec<u32>,
     /// String offsets by content, built on first use from a scan of the table.
@@ -48,6 +50,10 @@ impl BtfBuilder {
             types: slice(types_start, types_end),
             between: slice(types_end, btf.strings_start()),
             strings: btf.strings().to_vec(),
+            trailer: raw
+                .get(btf.strings_start() + btf.strings().len()..)
+                .unwrap_or_default()
+                .to_vec(),
             offsets,
             index: None,
         }
@@ -112,6 +118,8 @@ impl BtfBuilder {
 
     /// The offset of `s`, appending it to the string section when it is not there yet.
     pub fn add_str(&mut self, s: &[u8]) -> Result<u32> {
+        // libbpf's btf_ensure_modifiable: the blob is rebuilt from header, types and strings.
+        self.trailer.clear();
         if let Some(&off) = self.index().get(s) {
             return Ok(off);
         }
@@ -130,6 +138,7 @@ impl BtfBuilder {
 
     /// Appends a type record and returns its id.
     pub fn push(&mut self, name_off: u32, info: u32, size_or_type: u32, trailing: &[u8]) -> u32 {
+        self.trailer.clear();
         self.offsets.push(self.types.len() as u32);
         for w in [name_off, info, size_or_type] {
             self.types.extend_from_slice(&self.endian.u32_bytes(w));
@@ -266,13 +275,15 @@ impl BtfBuilder {
                 + self.before_types.len()
                 + self.types.len()
                 + self.between.len()
-                + self.strings.len(),
+                + self.strings.len()
+                + self.trailer.len(),
         );
         out.extend_from_slice(&header);
         out.extend_from_slice(&self.before_types);
         out.extend_from_slice(&self.types);
         out.extend_from_slice(&self.between);
         out.extend_from_slice(&self.strings);
+        out.extend_from_slice(&self.trailer);
         out
     }
 }

@@ -30,16 +30,32 @@ impl TypeSource for super::BtfBuilder {
 
 /// Bound on nested declarators, so hostile type cycles end.
 const MAX_DEPTH: usize = 32;
+/// Bound on the types one declaration or prototype visits in all, nested parameter lists and
+/// qualifier recursion included: a cycle through CONST or through a prototype's own parameter
+/// ends, and fan-out (parameters of parameters) cannot multiply the work or the text.
+const MAX_STEPS: usize = 256;
+/// Longest name printed (the kernel's `KSYM_NAME_LEN`); longer names are cut.
+const MAX_NAME: usize = 512;
 
 fn name_of(src: &dyn TypeSource, off: u32) -> String {
-    String::from_utf8_lossy(src.string(off).unwrap_or_default()).into_owned()
+    let s = src.string(off).unwrap_or_default();
+    String::from_utf8_lossy(s.get(..MAX_NAME).unwrap_or(s)).into_owned()
 }
 
 /// `type_id` declared as `name` (`name` may be empty), e.g. `const char *p`, `int (*cb)(void *)`.
 pub fn declaration(src: &dyn TypeSource, type_id: u32, name: &str) -> String {
+    declaration_in(src, type_id, name, &mut { MAX_STEPS })
+}
+
+/// [`declaration`] with `steps` left of the [`MAX_STEPS`] budget.
+fn declaration_in(src: &dyn TypeSource, type_id: u32, name: &str, steps: &mut usize) -> String {
     let mut inner = name.to_string();
     let mut id = type_id;
     for _ in 0..MAX_DEPTH {
+        let Some(left) = steps.checked_sub(1) else {
+            break;
+        };
+        *steps = left;
         let Some(t) = src.type_by_id(id) else {
             return join(&format!("<bad type {id}>"), &inner);
         };
@@ -59,7 +75,7 @@ pub fn declaration(src: &dyn TypeSource, type_id: u32, name: &str) -> String {
                     .type_by_id(t.type_id())
                     .is_some_and(|n| !matches!(n.kind, Kind::Ptr | Kind::Array | Kind::FuncProto));
                 if base_next {
-                    let rest = declaration(src, t.type_id(), &inner);
+                    let rest = declaration_in(src, t.type_id(), &inner, steps);
                     return format!("{q} {rest}");
                 }
                 inner = if inner.is_empty() {
@@ -92,7 +108,7 @@ pub fn declaration(src: &dyn TypeSource, type_id: u32, name: &str) -> String {
                 if inner.starts_with('*') {
                     inner = format!("({inner})");
                 }
-                inner = format!("{inner}({})", params(src, &t));
+                inner = format!("{inner}({})", params(src, &t, steps));
                 id = t.type_id();
             }
             _ => return join(&base_name(src, &t), &inner),
@@ -135,21 +151,24 @@ fn base_name(src: &dyn TypeSource, t: &Type<'_>) -> String {
     }
 }
 
-fn params(src: &dyn TypeSource, proto: &Type<'_>) -> String {
+fn params(src: &dyn TypeSource, proto: &Type<'_>, steps: &mut usize) -> String {
     let ps: Vec<_> = proto.params().collect();
     if ps.is_empty() {
         return "void".into();
     }
-    ps.iter()
-        .map(|p| {
-            if p.type_id == 0 && p.name_off == 0 {
-                "...".to_string()
-            } else {
-                declaration(src, p.type_id, &name_of(src, p.name_off))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = Vec::new();
+    for p in &ps {
+        if *steps == 0 {
+            out.push("<more parameters>".to_string());
+            break;
+        }
+        out.push(if p.type_id == 0 && p.name_off == 0 {
+            "...".to_string()
+        } else {
+            declaration_in(src, p.type_id, &name_of(src, p.name_off), steps)
+        });
+    }
+    out.join(", ")
 }
 
 /// A FUNC as a C prototype: `int name(void *ctx)`, with `static`/`extern` when not global.
@@ -169,6 +188,10 @@ pub fn prototype(src: &dyn TypeSource, func_id: u32) -> String {
         2 => "extern ",
         _ => "",
     };
-    let head = format!("{name}({})", params(src, &proto));
-    format!("{linkage}{}", declaration(src, proto.type_id(), &head))
+    let mut steps = MAX_STEPS;
+    let head = format!("{name}({})", params(src, &proto, &mut steps));
+    format!(
+        "{linkage}{}",
+        declaration_in(src, proto.type_id(), &head, &mut steps)
+    )
 }

@@ -46,14 +46,18 @@ pub fn dump_bytes(btf: &Btf<'_>) -> Vec<u8> {
 /// Names that are not valid UTF-8 are converted lossily; use [`dump_type_bytes`] for the exact bytes.
 pub fn dump_type(btf: &Btf<'_>, id: u32, out: &mut String) {
     if let Some(t) = btf.get(id) {
-        write_type(btf, &t, out);
+        let budget = budget(btf, out.len());
+        write_type(btf, &t, out, budget);
+        truncated(out, budget);
     }
 }
 
 /// Like [`dump_type`], but byte-exact.
 pub fn dump_type_bytes(btf: &Btf<'_>, id: u32, out: &mut Vec<u8>) {
     if let Some(t) = btf.get(id) {
-        write_type(btf, &t, out);
+        let budget = budget(btf, out.len());
+        write_type(btf, &t, out, budget);
+        truncated(out, budget);
     }
 }
 
@@ -63,10 +67,32 @@ fn capacity_hint(btf: &Btf<'_>) -> usize {
     n.saturating_mul(2).saturating_add(n / 4).saturating_add(64)
 }
 
-fn dump_all<S: Sink>(btf: &Btf<'_>, out: &mut S) {
-    for t in btf.types() {
-        write_type(btf, &t, out);
+/// How long `out` may grow: bpftool's text is about 2.2 times the blob, but a name repeated by
+/// thousands of members, parameters or DATASEC entries multiplies it; past 16 times the blob plus
+/// 1 MiB (only hostile input gets there) the text ends with a truncation line.
+fn budget(btf: &Btf<'_>, start: usize) -> usize {
+    let n = btf.raw().len();
+    start
+        .saturating_add(n.saturating_mul(16))
+        .saturating_add(1 << 20)
+}
+
+/// Appends the truncation line when `out` went past `budget`.
+fn truncated<S: Sink>(out: &mut S, budget: usize) {
+    if out.len() > budget {
+        out.text("(output truncated: the text would exceed 16 times the size of the BTF)\n");
     }
+}
+
+fn dump_all<S: Sink>(btf: &Btf<'_>, out: &mut S) {
+    let budget = budget(btf, out.len());
+    for t in btf.types() {
+        write_type(btf, &t, out, budget);
+        if out.len() > budget {
+            break;
+        }
+    }
+    truncated(out, budget);
 }
 
 /// Where the text goes: a `String` (names converted lossily) or a byte buffer (names verbatim).
@@ -75,6 +101,8 @@ trait Sink {
     fn text(&mut self, s: &str);
     /// Appends stored bytes (a name, or digits).
     fn bytes(&mut self, b: &[u8]);
+    /// Bytes written so far.
+    fn len(&self) -> usize;
 }
 
 impl Sink for String {
@@ -90,6 +118,10 @@ impl Sink for String {
             Err(_) => self.push_str(&String::from_utf8_lossy(b)),
         }
     }
+
+    fn len(&self) -> usize {
+        String::len(self)
+    }
 }
 
 impl Sink for Vec<u8> {
@@ -101,6 +133,10 @@ impl Sink for Vec<u8> {
     #[inline]
     fn bytes(&mut self, b: &[u8]) {
         self.extend_from_slice(b);
+    }
+
+    fn len(&self) -> usize {
+        Vec::len(self)
     }
 }
 
@@ -171,7 +207,8 @@ fn int_encoding(enc: u32) -> &'static str {
     }
 }
 
-fn write_type<S: Sink>(btf: &Btf<'_>, t: &Type<'_>, out: &mut S) {
+/// Writes one type; record lines stop once `out` is longer than `budget`.
+fn write_type<S: Sink>(btf: &Btf<'_>, t: &Type<'_>, out: &mut S, budget: usize) {
     out.text("[");
     uint(out, u64::from(t.id));
     out.text("] ");
@@ -206,6 +243,9 @@ fn write_type<S: Sink>(btf: &Btf<'_>, t: &Type<'_>, out: &mut S) {
             field(out, " vlen=", t.vlen());
             let bitfields = t.kind_flag();
             for m in t.members() {
+                if out.len() > budget {
+                    break;
+                }
                 out.text("\n\t");
                 name(out, btf, m.name_off);
                 field(out, " type_id=", m.type_id);
@@ -231,6 +271,9 @@ fn write_type<S: Sink>(btf: &Btf<'_>, t: &Type<'_>, out: &mut S) {
             field(out, " size=", t.size());
             field(out, " vlen=", t.vlen());
             for v in t.enum_values() {
+                if out.len() > budget {
+                    break;
+                }
                 out.text("\n\t");
                 name(out, btf, v.name_off);
                 out.text(" val=");
@@ -263,6 +306,9 @@ fn write_type<S: Sink>(btf: &Btf<'_>, t: &Type<'_>, out: &mut S) {
             field(out, " ret_type_id=", t.type_id());
             field(out, " vlen=", t.vlen());
             for p in t.params() {
+                if out.len() > budget {
+                    break;
+                }
                 out.text("\n\t");
                 name(out, btf, p.name_off);
                 field(out, " type_id=", p.type_id);
@@ -277,6 +323,9 @@ fn write_type<S: Sink>(btf: &Btf<'_>, t: &Type<'_>, out: &mut S) {
             field(out, " size=", t.size());
             field(out, " vlen=", t.vlen());
             for v in t.datasec_vars() {
+                if out.len() > budget {
+                    break;
+                }
                 field(out, "\n\ttype_id=", v.type_id);
                 field(out, " offset=", v.offset);
                 field(out, " size=", v.size);

@@ -20,6 +20,9 @@ use crate::error::{add, Error, Result};
 pub const MAGIC: u16 = 0xeb9f;
 /// Size of the header clang and libbpf 1.7 write.
 pub const HEADER_LEN: u32 = 24;
+/// The longest modifier/typedef chain walks follow. libbpf follows any chain (and loops forever on a
+/// cycle); clang and pahole emit chains of a few links, so only hostile input reaches this bound.
+pub const MAX_CHAIN: usize = 1024;
 
 /// The `.BTF` header (`struct btf_header`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -265,9 +268,10 @@ impl<'a> Btf<'a> {
             .find(|t| t.kind == kind && self.str_at(t.name_off) == Some(name.as_bytes()))
     }
 
-    /// Follows modifiers and typedefs (libbpf's `skip_mods_and_typedefs`), bounded against cycles.
+    /// Follows modifiers and typedefs (libbpf's `skip_mods_and_typedefs`), at most [`MAX_CHAIN`]
+    /// links: a cycle ends, and a walk costs constant time however large the blob.
     pub fn skip_mods_and_typedefs(&self, mut id: u32) -> Option<Type<'a>> {
-        for _ in 0..=self.entries.len() {
+        for _ in 0..=MAX_CHAIN {
             let t = self.get(id)?;
             if t.kind.is_modifier() || t.kind == Kind::Typedef {
                 id = t.size_or_type;

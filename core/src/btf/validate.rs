@@ -4,8 +4,12 @@
 use super::{Btf, Kind, Type, MAX_NAME_OFFSET, MAX_TYPE_ID};
 use crate::error::Error;
 
-/// The longest name the kernel accepts (`KSYM_NAME_LEN`).
+/// The longest name the kernel accepts (`KSYM_NAME_LEN` characters).
 const MAX_NAME_LEN: usize = 512;
+/// The largest blob `BPF_BTF_LOAD` takes (`BTF_MAX_SIZE`).
+const MAX_BTF_SIZE: usize = 16 << 20;
+/// Bits of a type's info word the kernel allows (`BTF_INFO_MASK`: vlen, kind, kind_flag).
+const INFO_MASK: u32 = 0x9f00_ffff;
 
 /// Checks `btf` as the kernel would when it is loaded on its own (not split BTF). Returns every
 /// problem found; an empty list means the kernel's structural checks would pass.
@@ -50,6 +54,13 @@ fn check_header(btf: &Btf<'_>, out: &mut Vec<Error>) {
         ));
     }
     let total = btf.raw().len() as u64;
+    if btf.raw().len() > MAX_BTF_SIZE {
+        out.push(Error::invalid(
+            "BTF size",
+            base,
+            format!("{total} bytes exceed the kernel's {MAX_BTF_SIZE}"),
+        ));
+    }
     let hdr = u64::from(h.hdr_len);
     if total == hdr {
         out.push(Error::invalid("BTF data", base, "no data after the header"));
@@ -113,36 +124,57 @@ fn check_strings(btf: &Btf<'_>, out: &mut Vec<Error>) {
     }
 }
 
+/// The kernel's name rules, keyed (as the kernel keys them) on the name offset, not on the string.
 #[derive(Clone, Copy, PartialEq)]
 enum NameRule {
+    /// Offset 0 (PTR, ARRAY, CONST, VOLATILE, RESTRICT, FUNC_PROTO).
     Empty,
+    /// A non-zero offset naming an identifier.
     Identifier,
+    /// Offset 0, or an identifier.
     OptionalIdentifier,
+    /// A non-empty string (tags).
     NonEmpty,
+    /// A non-zero offset naming printable characters (DATASEC).
     Section,
+    /// Only the offset is checked (INT, FLOAT).
     Any,
+}
+
+/// `isalpha` of the kernel's `lib/ctype.c` (Latin-1: 0xc0–0xff are letters but for × and ÷).
+fn kernel_alpha(c: u8) -> bool {
+    c.is_ascii_alphabetic() || (c >= 0xc0 && c != 0xd7 && c != 0xf7)
+}
+
+/// `isprint` of the kernel's `lib/ctype.c` (ASCII 0x20–0x7e and Latin-1 0xa0–0xff).
+fn kernel_print(c: u8) -> bool {
+    (0x20..=0x7e).contains(&c) || c >= 0xa0
+}
+
+/// `btf_name_valid_identifier`: letters, digits, `_` and `.`, not starting with a digit.
+fn identifier(n: &[u8]) -> bool {
+    let ok = |c: &u8| kernel_alpha(*c) || c.is_ascii_digit() || *c == b'_' || *c == b'.';
+    n.len() <= MAX_NAME_LEN
+        && n.first()
+            .is_some_and(|c| kernel_alpha(*c) || *c == b'_' || *c == b'.')
+        && n.iter().all(ok)
 }
 
 fn name_ok(btf: &Btf<'_>, off: u32, rule: NameRule) -> Result<(), &'static str> {
     let Some(name) = btf.str_at(off) else {
         return Err("name offset outside the string section");
     };
-    let ident = |n: &[u8]| {
-        n.len() < MAX_NAME_LEN
-            && n.first()
-                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
-            && n.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-    };
     let ok = match rule {
-        NameRule::Empty => name.is_empty(),
-        NameRule::Identifier => ident(name),
-        NameRule::OptionalIdentifier => name.is_empty() || ident(name),
-        NameRule::NonEmpty => !name.is_empty() && name.len() < MAX_NAME_LEN,
+        NameRule::Empty => off == 0,
+        NameRule::Identifier => off != 0 && identifier(name),
+        NameRule::OptionalIdentifier => off == 0 || identifier(name),
+        NameRule::NonEmpty => !name.is_empty(),
         NameRule::Any => true,
         NameRule::Section => {
-            !name.is_empty()
-                && name.len() < MAX_NAME_LEN
-                && name.iter().all(|c| c.is_ascii_graphic())
+            off != 0
+                && !name.is_empty()
+                && name.len() <= MAX_NAME_LEN
+                && name.iter().all(|&c| kernel_print(c))
         }
     };
     if ok {
@@ -176,6 +208,13 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
         Datasec => NameRule::Section,
         Void => return,
     };
+    if t.info & !INFO_MASK != 0 {
+        bad(
+            "type info",
+            4,
+            format!("{:#x} has bits outside {INFO_MASK:#x} set", t.info),
+        );
+    }
     if let Err(why) = name_ok(btf, t.name_off, name_rule) {
         bad("type name_off", 0, format!("name {why}"));
     }
@@ -205,13 +244,8 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
         Int => {
             let enc = t.int_encoding().unwrap_or(0);
             let (bits, offset, encoding) = (enc & 0xff, (enc >> 16) & 0xff, enc >> 24);
-            if !matches!(t.size(), 1 | 2 | 4 | 8 | 16) {
-                bad("INT size", 8, format!("has unsupported size {}", t.size()));
-            }
-            if bits > 128
-                || bits + offset > t.size().saturating_mul(8)
-                || enc & 0x00ff_ff00 & !0x00ff_0000 != 0
-            {
+            // The kernel bounds nr_bits + offset by 128 and by the size; any size is allowed.
+            if bits + offset > 128 || bits + offset > t.size().saturating_mul(8) {
                 bad(
                     "INT encoding",
                     12,
@@ -249,6 +283,7 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
         }
         Struct | Union => {
             let size_bits = u64::from(t.size()) * 8;
+            let mut last_off = 0;
             for (i, m) in t.members().enumerate() {
                 let mo = 12 + 12 * i as u64;
                 if let Err(why) = name_ok(btf, m.name_off, NameRule::OptionalIdentifier) {
@@ -280,6 +315,15 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
                         format!("member {i} bit offset {bit_off} exceeds the size"),
                     );
                 }
+                // The kernel wants members in offset order (equal offsets allowed: `char a[0]`).
+                if bit_off < last_off {
+                    bad(
+                        "member offset",
+                        mo + 8,
+                        format!("member {i} bit offset {bit_off} is below the previous {last_off}"),
+                    );
+                }
+                last_off = bit_off;
             }
         }
         Enum | Enum64 => {
@@ -298,19 +342,27 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
             }
         }
         Func => {
-            if vlen > 2 {
-                bad(
-                    "FUNC linkage",
-                    4,
-                    format!("{vlen} is not static, global or extern"),
-                );
+            // The kernel loads static and global functions only; libbpf rewrites extern ones.
+            if vlen > 1 {
+                bad("FUNC linkage", 4, format!("{vlen} is not static or global"));
             }
-            if btf.get(t.type_id()).is_some_and(|p| p.kind != FuncProto) {
-                bad(
+            match btf.get(t.type_id()) {
+                Some(p) if p.kind != FuncProto => bad(
                     "FUNC type",
                     8,
                     format!("type {} is not a FUNC_PROTO", t.type_id()),
-                );
+                ),
+                // A function's named prototype needs a name for every argument.
+                Some(p) => {
+                    if let Some(i) = p.params().position(|a| a.name_off == 0 && a.type_id != 0) {
+                        bad(
+                            "FUNC type",
+                            8,
+                            format!("arg#{i} of prototype {} has no name", t.type_id()),
+                        );
+                    }
+                }
+                None => {}
             }
         }
         FuncProto => {
@@ -335,8 +387,12 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
             }
         }
         Var => {
-            if t.var_linkage().unwrap_or(0) > 2 {
-                bad("VAR linkage", 12, "is not static, global or extern".into());
+            // Extern variables never reach the kernel: libbpf rewrites them first.
+            if t.var_linkage().unwrap_or(0) > 1 {
+                bad("VAR linkage", 12, "is not static or global".into());
+            }
+            if t.type_id() == 0 {
+                bad("VAR type", 8, "is void".into());
             }
         }
         Datasec => {
@@ -377,10 +433,44 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
             }
         }
         DeclTag => {
-            if t.component_idx().unwrap_or(-1) < -1 {
+            let idx = t.component_idx().unwrap_or(-1);
+            if idx < -1 {
                 bad("DECL_TAG component_idx", 12, "is below -1".into());
             }
+            // The target must be a function, struct, union, variable or typedef, and an index
+            // must name one of the struct's members or the function's arguments.
+            let target = btf.get(t.type_id()).filter(|_| t.type_id() != 0);
+            let components = match target.map(|x| x.kind) {
+                Some(Struct | Union) => target.map(|x| x.vlen()),
+                Some(Func) => target.and_then(|f| btf.get(f.type_id())).map(|p| {
+                    if p.kind == FuncProto {
+                        p.vlen()
+                    } else {
+                        0
+                    }
+                }),
+                Some(Var | Typedef) => Some(0),
+                _ => None,
+            };
+            match components {
+                None if type_ok(t.type_id()) => bad(
+                    "DECL_TAG type",
+                    8,
+                    format!("target {} cannot carry a tag", t.type_id()),
+                ),
+                Some(n) if idx >= 0 && idx as u32 >= n => bad(
+                    "DECL_TAG component_idx",
+                    12,
+                    format!("{idx} is past the target's {n} components"),
+                ),
+                _ => {}
+            }
         }
-        Fwd | Ptr | Typedef | Volatile | Const | Restrict | TypeTag | Void => {}
+        Fwd => {
+            if t.size_or_type != 0 {
+                bad("FWD type", 8, format!("is {} (must be 0)", t.size_or_type));
+            }
+        }
+        Ptr | Typedef | Volatile | Const | Restrict | TypeTag | Void => {}
     }
 }

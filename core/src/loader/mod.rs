@@ -38,7 +38,7 @@
 //!
 //! # Not supported (the program or object fails with a message naming it)
 //!
-//! kfunc calls and `__ksym`/`__kconfig` externs, CO-RE relocations, `freplace` and
+//! kfunc calls and `__ksym`/`__kconfig` externs, `freplace` and
 //! `struct_ops` programs, attach targets in kernel modules, map-in-map, pinned maps, prog-array
 //! slots initialised in `.rel.maps`, arenas and jump tables, objects of the other byte order,
 //! BTF sanitization for kernels older than the BTF kinds the object uses.
@@ -195,6 +195,10 @@ impl Loader {
         if let Some(e) = &outcome.error {
             return Err(LoadError::Prepare(e.clone()));
         }
+        crate::core_relo::apply_for_load(&mut obj, || {
+            kernel::vmlinux_btf().map_err(|e| format!("cannot read /sys/kernel/btf/vmlinux: {e}"))
+        })
+        .map_err(LoadError::Prepare)?;
         let mut warnings: Vec<String> = outcome.log.visible().map(|l| l.text.clone()).collect();
 
         let (btf, btf_error) = match outcome.btf.as_deref() {

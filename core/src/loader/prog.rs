@@ -188,9 +188,6 @@ impl<'a> Prepared<'a> {
         let pieces: Vec<(usize, usize)> = std::iter::once((idx, 0))
             .chain(lp.subprogs.iter().copied())
             .collect();
-        if let Some(msg) = reloc::core_relo(obj, &pieces) {
-            return Err(unsupported(msg));
-        }
         let map_refs: Vec<reloc::MapRef<'_>> = self
             .maps
             .iter()

@@ -4,8 +4,6 @@
 //! module also finds what the loader does not support (kfuncs, `__ksym`/`__kconfig` externs,
 //! CO-RE relocations) so the program fails with a message instead of loading wrongly.
 
-use crate::btf::ext::InfoKind;
-use crate::bytes::u32_at;
 use crate::elf::consts as elf;
 use crate::program::insn::Insn;
 use crate::program::{Object, RelocKind, INSN_SZ};
@@ -145,43 +143,4 @@ pub(crate) fn apply(
         }
     }
     Ok(())
-}
-
-/// The first CO-RE relocation (`.BTF.ext` core_relo) inside any piece, described.
-pub(crate) fn core_relo(obj: &Object<'_>, pieces: &Pieces) -> Option<String> {
-    let ext = obj.btf_ext.as_ref()?;
-    let btf = obj.btf.as_ref()?;
-    let info = ext.info(InfoKind::CoreRelo);
-    let endian = ext.endian();
-    for &(p, start) in pieces {
-        let prog = obj.programs.get(p)?;
-        for (k, block) in info.blocks.iter().enumerate() {
-            if obj.ext_sec_idxs[2].get(k) != Some(&prog.sec_idx) {
-                continue;
-            }
-            for i in 0..block.num_info as usize {
-                let Some(rec) = block.record(i, info.rec_size) else {
-                    break;
-                };
-                let insn = u32_at(rec, 0, endian).map_or(0, |o| o as usize / INSN_SZ as usize);
-                let Some(local) = insn
-                    .checked_sub(prog.sec_insn_off)
-                    .filter(|&l| l < prog.sec_insn_cnt)
-                else {
-                    continue;
-                };
-                let type_id = u32_at(rec, 4, endian).unwrap_or(0);
-                let access = u32_at(rec, 8, endian)
-                    .map(|o| btf.name(o).into_owned())
-                    .unwrap_or_default();
-                let kind = u32_at(rec, 12, endian).unwrap_or(0);
-                let at = start.saturating_add(local);
-                return Some(format!(
-                    "insn #{at}: CO-RE relocation #{i} of '{}' (kind {kind}, type [{type_id}], access '{access}'): CO-RE is not supported by this loader",
-                    prog.name
-                ));
-            }
-        }
-    }
-    None
 }

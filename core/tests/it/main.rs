@@ -2,7 +2,9 @@
 
 mod big_endian;
 mod common;
+mod core_relo;
 mod dump;
+mod fuzz_regressions;
 mod golden;
 mod hostile;
 mod portable;

@@ -1,0 +1,11 @@
+//! `.BTF.ext`: `BtfExt::parse_at` and `to_bytes`.
+//! The body and its invariants are in `src/bodies.rs`; memory is bounded by `alloc::limit`.
+#![no_main]
+
+use argctx_fuzz::{alloc, bodies};
+use libfuzzer_sys::fuzz_target;
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
+
+fuzz_target!(|data: &[u8]| alloc::bounded("parse_btf_ext", data, bodies::parse_btf_ext));

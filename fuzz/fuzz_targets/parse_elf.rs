@@ -1,0 +1,11 @@
+//! ELF object analysis: `report::programs` and `report::explain` on an object.
+//! The body and its invariants are in `src/bodies.rs`; memory is bounded by `alloc::limit`.
+#![no_main]
+
+use argctx_fuzz::{alloc, bodies};
+use libfuzzer_sys::fuzz_target;
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
+
+fuzz_target!(|data: &[u8]| alloc::bounded("parse_elf", data, bodies::parse_elf));
