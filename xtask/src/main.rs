@@ -1,5 +1,6 @@
 //! `cargo xtask …`: the project's automation (fixtures, tests, playground, benchmarks).
 
+mod bench;
 mod fixtures;
 mod fuzz;
 mod loader;
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
         None => ("help", &[][..]),
     };
     let result = match cmd {
+        "bench" => bench::run(rest),
         "fixtures" => fixtures::run(rest),
         "fuzz" => fuzz::run(rest),
         "loader" => loader::run(rest),
@@ -28,7 +30,7 @@ fn main() -> ExitCode {
         "e2e" => serve::e2e(),
         "test" => test::run_all(rest),
         _ => {
-            eprintln!("usage: cargo xtask <test|serve|fixtures|vm|portable|loader|wasm|e2e|fuzz>");
+            eprintln!("usage: cargo xtask <test|serve|fixtures|vm|portable|loader|wasm|e2e|fuzz|bench>");
             return ExitCode::from(2);
         }
     };

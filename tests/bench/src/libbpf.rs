@@ -16,7 +16,13 @@ pub fn silence() {
 /// `libbpf_major_version().libbpf_minor_version()`.
 pub fn version() -> String {
     // SAFETY: plain getters.
-    unsafe { format!("{}.{}", sys::libbpf_major_version(), sys::libbpf_minor_version()) }
+    unsafe {
+        format!(
+            "{}.{}",
+            sys::libbpf_major_version(),
+            sys::libbpf_minor_version()
+        )
+    }
 }
 
 /// `btf__new(data, len)` then `btf__free`; returns the type count (with void).
