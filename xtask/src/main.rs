@@ -30,7 +30,9 @@ fn main() -> ExitCode {
         "e2e" => serve::e2e(),
         "test" => test::run_all(rest),
         _ => {
-            eprintln!("usage: cargo xtask <test|serve|fixtures|vm|portable|loader|wasm|e2e|fuzz|bench>");
+            eprintln!(
+                "usage: cargo xtask <test|serve|fixtures|vm|portable|loader|wasm|e2e|fuzz|bench>"
+            );
             return ExitCode::from(2);
         }
     };
