@@ -57,6 +57,10 @@ impl<'a> Cursor<'a> {
         self.base.saturating_add(self.pos as u64)
     }
 
+    pub(crate) fn endian(&self) -> Endian {
+        self.endian
+    }
+
     pub(crate) fn remaining(&self) -> usize {
         self.data.len().saturating_sub(self.pos)
     }

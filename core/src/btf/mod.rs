@@ -285,15 +285,26 @@ impl<'a> Btf<'a> {
 
 fn parse_entries(mut c: Cursor<'_>) -> Result<Vec<Entry>> {
     let start = c.offset();
-    let mut entries = Vec::with_capacity(c.remaining() / 16);
-    while !c.is_empty() {
-        let off = u32::try_from(c.offset() - start).map_err(|_| Error::Overflow {
+    let endian = c.endian();
+    let data = c.bytes(c.remaining(), "BTF type section")?;
+    let mut entries = Vec::with_capacity(data.len() / 16);
+    let mut pos = 0usize;
+    let word = |p: usize| -> Option<u32> {
+        let b: [u8; 4] = data.get(p..p + 4)?.try_into().ok()?;
+        Some(endian.u32(b))
+    };
+    while pos < data.len() {
+        let at = start + pos as u64;
+        let off = u32::try_from(pos).map_err(|_| Error::Overflow {
             what: "BTF type offset",
         })?;
-        let at = c.offset();
-        let name_off = c.u32("BTF type name_off")?;
-        let info = c.u32("BTF type info")?;
-        let size_or_type = c.u32("BTF type size/type")?;
+        let eof = |what, o: u64| Error::UnexpectedEof {
+            what,
+            offset: at + o,
+        };
+        let name_off = word(pos).ok_or_else(|| eof("BTF type name_off", 0))?;
+        let info = word(pos + 4).ok_or_else(|| eof("BTF type info", 4))?;
+        let size_or_type = word(pos + 8).ok_or_else(|| eof("BTF type size/type", 8))?;
         let raw_kind = (info >> 24) & 0x1f;
         let id = entries.len() + 1;
         let kind = Kind::from_raw(raw_kind).ok_or_else(|| {
@@ -307,11 +318,13 @@ fn parse_entries(mut c: Cursor<'_>) -> Result<Vec<Entry>> {
         let trailing_len = kind.trailing_len(vlen).ok_or(Error::Overflow {
             what: "BTF type record length",
         })?;
-        c.bytes(trailing_len, "BTF type trailing data")
-            .map_err(|_| Error::UnexpectedEof {
+        let next = pos + 12 + trailing_len;
+        if next > data.len() {
+            return Err(Error::UnexpectedEof {
                 what: "BTF type trailing data (vlen larger than the type section)",
                 offset: at,
-            })?;
+            });
+        }
         entries.push(Entry {
             off,
             kind,
@@ -320,6 +333,7 @@ fn parse_entries(mut c: Cursor<'_>) -> Result<Vec<Entry>> {
             size_or_type,
             trailing_len: trailing_len as u32,
         });
+        pos = next;
     }
     Ok(entries)
 }

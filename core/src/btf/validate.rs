@@ -27,8 +27,10 @@ pub fn validate(btf: &Btf<'_>) -> Vec<Error> {
             ),
         ));
     }
+    // Offsets already known to name a valid identifier (vmlinux: 124k distinct of 228k names).
+    let mut memo = vec![0u64; btf.strings().len() / 64 + 1];
     for t in btf.types() {
-        check_type(btf, &t, &mut out);
+        check_type(btf, &mut memo, &t, &mut out);
     }
     out
 }
@@ -142,40 +144,68 @@ enum NameRule {
 }
 
 /// `isalpha` of the kernel's `lib/ctype.c` (Latin-1: 0xc0–0xff are letters but for × and ÷).
-fn kernel_alpha(c: u8) -> bool {
+const fn kernel_alpha(c: u8) -> bool {
     c.is_ascii_alphabetic() || (c >= 0xc0 && c != 0xd7 && c != 0xf7)
 }
 
 /// `isprint` of the kernel's `lib/ctype.c` (ASCII 0x20–0x7e and Latin-1 0xa0–0xff).
-fn kernel_print(c: u8) -> bool {
-    (0x20..=0x7e).contains(&c) || c >= 0xa0
+const fn kernel_print(c: u8) -> bool {
+    (c >= 0x20 && c <= 0x7e) || c >= 0xa0
 }
 
-/// `btf_name_valid_identifier`: letters, digits, `_` and `.`, not starting with a digit.
-fn identifier(n: &[u8]) -> bool {
-    let ok = |c: &u8| kernel_alpha(*c) || c.is_ascii_digit() || *c == b'_' || *c == b'.';
-    n.len() <= MAX_NAME_LEN
-        && n.first()
-            .is_some_and(|c| kernel_alpha(*c) || *c == b'_' || *c == b'.')
-        && n.iter().all(ok)
-}
+/// Byte classes for one-pass name checks. `btf_name_valid_identifier`: letters, `_` and `.` start
+/// an identifier (bit 0), digits may follow (bit 1); bit 2 is the kernel's `isprint`.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let start = kernel_alpha(c) || c == b'_' || c == b'.';
+        let cont = start || c.is_ascii_digit();
+        let print = kernel_print(c);
+        t[i] = (start as u8) | ((cont as u8) << 1) | ((print as u8) << 2);
+        i += 1;
+    }
+    t
+};
 
-fn name_ok(btf: &Btf<'_>, off: u32, rule: NameRule) -> Result<(), &'static str> {
-    let Some(name) = btf.str_at(off) else {
+fn name_ok(btf: &Btf<'_>, memo: &mut [u64], off: u32, rule: NameRule) -> Result<(), &'static str> {
+    let (w, bit) = (off as usize / 64, 1u64 << (off % 64));
+    let known_ident = memo.get(w).is_some_and(|x| x & bit != 0);
+    if known_ident && matches!(rule, NameRule::Identifier | NameRule::OptionalIdentifier) {
+        return Ok(());
+    }
+    let Some(rest) = btf.strings().get(off as usize..) else {
         return Err("name offset outside the string section");
     };
+    // One pass to the NUL, classifying each byte on the way.
+    let (mut len, mut ident, mut print, mut nul) = (0usize, true, true, false);
+    for &c in rest {
+        if c == 0 {
+            nul = true;
+            break;
+        }
+        let k = CLASS[c as usize];
+        ident &= k & if len == 0 { 1 } else { 2 } != 0;
+        print &= k & 4 != 0;
+        len += 1;
+    }
+    if !nul {
+        return Err("name offset outside the string section");
+    }
+    let identifier = ident && len > 0 && len <= MAX_NAME_LEN;
+    if identifier {
+        if let Some(x) = memo.get_mut(w) {
+            *x |= bit;
+        }
+    }
     let ok = match rule {
         NameRule::Empty => off == 0,
-        NameRule::Identifier => off != 0 && identifier(name),
-        NameRule::OptionalIdentifier => off == 0 || identifier(name),
-        NameRule::NonEmpty => !name.is_empty(),
+        NameRule::Identifier => off != 0 && identifier,
+        NameRule::OptionalIdentifier => off == 0 || identifier,
+        NameRule::NonEmpty => len > 0,
         NameRule::Any => true,
-        NameRule::Section => {
-            off != 0
-                && !name.is_empty()
-                && name.len() <= MAX_NAME_LEN
-                && name.iter().all(|&c| kernel_print(c))
-        }
+        NameRule::Section => off != 0 && len > 0 && len <= MAX_NAME_LEN && print,
     };
     if ok {
         Ok(())
@@ -186,7 +216,7 @@ fn name_ok(btf: &Btf<'_>, off: u32, rule: NameRule) -> Result<(), &'static str> 
     }
 }
 
-fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
+fn check_type(btf: &Btf<'_>, memo: &mut [u64], t: &Type<'_>, out: &mut Vec<Error>) {
     let id = t.id;
     let at = btf.base() + t.offset;
     let mut bad = |what: &'static str, byte: u64, detail: String| {
@@ -215,7 +245,7 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
             format!("{:#x} has bits outside {INFO_MASK:#x} set", t.info),
         );
     }
-    if let Err(why) = name_ok(btf, t.name_off, name_rule) {
+    if let Err(why) = name_ok(btf, memo, t.name_off, name_rule) {
         bad("type name_off", 0, format!("name {why}"));
     }
     let vlen = t.vlen();
@@ -286,7 +316,7 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
             let mut last_off = 0;
             for (i, m) in t.members().enumerate() {
                 let mo = 12 + 12 * i as u64;
-                if let Err(why) = name_ok(btf, m.name_off, NameRule::OptionalIdentifier) {
+                if let Err(why) = name_ok(btf, memo, m.name_off, NameRule::OptionalIdentifier) {
                     bad("member name_off", mo, format!("member {i} name {why}"));
                 }
                 if !type_ok(m.type_id) || m.type_id == 0 {
@@ -332,7 +362,7 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
             }
             let stride = if t.kind == Enum { 8 } else { 12 };
             for (i, v) in t.enum_values().enumerate() {
-                if let Err(why) = name_ok(btf, v.name_off, NameRule::Identifier) {
+                if let Err(why) = name_ok(btf, memo, v.name_off, NameRule::Identifier) {
                     bad(
                         "enum value name_off",
                         12 + stride * i as u64,
@@ -377,7 +407,7 @@ fn check_type(btf: &Btf<'_>, t: &Type<'_>, out: &mut Vec<Error>) {
                         format!("arg#{i} type {} is invalid", p.type_id),
                     );
                 }
-                if let Err(why) = name_ok(btf, p.name_off, NameRule::OptionalIdentifier) {
+                if let Err(why) = name_ok(btf, memo, p.name_off, NameRule::OptionalIdentifier) {
                     bad(
                         "FUNC_PROTO param name_off",
                         po,

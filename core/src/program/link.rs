@@ -88,6 +88,9 @@ struct Linker<'o, 'a> {
     main: usize,
     sub_insn_off: Vec<usize>,
     out: LinkedProgram,
+    /// Per info kind (func, line) and `.BTF.ext` block: whether its records are readable and sorted
+    /// by `insn_off` (computed on first use; clang always emits them sorted).
+    sorted: [Vec<Option<bool>>; 2],
 }
 
 /// Links entry program `main` (an index into `obj.programs`).
@@ -96,6 +99,7 @@ pub fn link(obj: &Object<'_>, main: usize) -> Result<LinkedProgram, LinkError> {
         obj,
         main,
         sub_insn_off: vec![0; obj.programs.len()],
+        sorted: [Vec::new(), Vec::new()],
         out: LinkedProgram {
             main,
             insns: Vec::new(),
@@ -271,24 +275,48 @@ impl Linker<'_, '_> {
             .iter()
             .enumerate()
             .find(|(k, _)| idxs.get(*k) == Some(&prog.sec_idx))?;
-        let _ = k;
         let lo = prog.sec_insn_off;
         let hi = lo + prog.sec_insn_cnt;
-        let mut first = None;
-        let mut end = 0;
-        for i in 0..block.num_info as usize {
-            let rec = block.record(i, info.rec_size)?;
-            let insn = u32_at(rec, 0, endian)? as usize / INSN_SZ as usize;
-            if insn < lo {
-                continue;
-            }
-            if insn >= hi {
-                break;
-            }
-            first.get_or_insert(i);
-            end = i + 1;
+        let n = block.num_info as usize;
+        let insn_at = |i: usize| {
+            block
+                .record(i, info.rec_size)
+                .and_then(|r| u32_at(r, 0, endian))
+                .map(|v| v as usize / INSN_SZ as usize)
+        };
+        let cache = &mut self.sorted[usize::from(kind != InfoKind::FuncInfo)];
+        if cache.len() < info.blocks.len() {
+            cache.resize(info.blocks.len(), None);
         }
-        let first = first?;
+        let sorted = *cache.get_mut(k)?.get_or_insert_with(|| {
+            let mut prev = 0;
+            (0..n).all(|i| insn_at(i).is_some_and(|x| std::mem::replace(&mut prev, x) <= x))
+        });
+        let (first, end) = if sorted {
+            // libbpf's scan (skip below `lo`, stop at `hi`) is two binary searches on sorted records.
+            let at = |i: usize| insn_at(i).unwrap_or(usize::MAX);
+            let first = partition_point(n, |i| at(i) < lo);
+            let end = first + partition_point(n - first, |i| at(first + i) < hi);
+            if end == first {
+                return None;
+            }
+            (first, end)
+        } else {
+            let mut first = None;
+            let mut end = 0;
+            for i in 0..n {
+                let insn = insn_at(i)?;
+                if insn < lo {
+                    continue;
+                }
+                if insn >= hi {
+                    break;
+                }
+                first.get_or_insert(i);
+                end = i + 1;
+            }
+            (first?, end)
+        };
         let bytes = block.records.get(first * rs..end * rs)?;
         let p_off = if p == self.main { 0 } else { self.sub_off(p) };
         let adj = p_off as i64 - prog.sec_insn_off as i64;
@@ -313,4 +341,17 @@ impl Linker<'_, '_> {
         }
         Some(())
     }
+}
+
+fn partition_point(n: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }

@@ -325,6 +325,7 @@ fn add_programs(
         return Ok(());
     };
     let raw_sec_name = sec.name;
+    let res = sec_def::resolve(raw_sec_name);
     for sym in syms.iter().filter_map(|&i| elf.symbols.get(i)) {
         let (off, size) = (sym.value, sym.size);
         let name = sym.name;
@@ -371,24 +372,19 @@ fn add_programs(
                 Insn::decode(b, elf.endian)
             })
             .collect();
-        out.push(new_program(sym, raw_sec_name, sec_idx, text_shndx, insns));
-        log.debug(format!(
-            "sec '{raw_sec_name}': found program '{name}' at insn offset {} ({off} bytes), code size {} insns ({size} bytes)",
-            off / INSN_SZ,
-            size / INSN_SZ
-        ));
+        out.push(new_program(sym, &res, sec_idx, text_shndx, insns));
+        let _ = log;
     }
     Ok(())
 }
 
 fn new_program(
     sym: &Symbol<'_>,
-    raw_sec_name: &str,
+    res: &sec_def::SecResolution<'_>,
     sec_idx: usize,
     text_shndx: usize,
     insns: Vec<Insn>,
 ) -> Program {
-    let res = sec_def::resolve(raw_sec_name);
     let sym_global = sym.bind != elf::STB_LOCAL;
     let hidden = matches!(sym.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL);
     let is_subprog = sec_idx == text_shndx;
