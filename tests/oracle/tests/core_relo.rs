@@ -8,15 +8,15 @@
 //! decoded).
 #![allow(unsafe_code)]
 
+mod common;
+
 use std::ffi::{CStr, CString};
 use std::path::{Path, PathBuf};
 
+use common::root;
+
 use argctx::program::{link, Object};
 use libbpf_sys as sys;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn core_fixtures() -> Vec<PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(root().join("tests/fixtures"))

@@ -8,26 +8,11 @@
 //!   run is made by `cargo xtask vm oracle`; `cargo xtask test` runs it and points
 //!   `ARGCTX_VM_ORACLE` at its JSON. It also checks that the kernel rejects the unrewritten BTF.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
 use argctx::fallback::{apply, Decision, Options};
+use common::{fixtures, host_oracle, root, vm_oracle};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn fixtures() -> Vec<PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(root().join("tests/fixtures"))
-        .expect("tests/fixtures")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "o"))
-        .collect();
-    v.sort();
-    assert!(!v.is_empty(), "no fixtures");
-    v
-}
 
 fn b64(s: &str) -> Vec<u8> {
     let val = |c: u8| match c {
@@ -253,16 +238,7 @@ fn compare(doc: &Value, native: bool) -> usize {
 
 #[test]
 fn host_native() {
-    let out = Command::new(env!("CARGO_BIN_EXE_argctx-oracle"))
-        .args(fixtures())
-        .output()
-        .expect("run the oracle");
-    assert!(
-        out.status.success(),
-        "oracle failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("oracle JSON");
+    let doc = host_oracle(&[]);
     let n = compare(&doc, true);
     println!(
         "{n} runs compared with libbpf 1.7 on {}",
@@ -273,20 +249,7 @@ fn host_native() {
 
 #[test]
 fn vm_fallback() {
-    let Ok(path) = std::env::var("ARGCTX_VM_ORACLE") else {
-        println!("ARGCTX_VM_ORACLE is not set: the 6.1 comparison runs under `cargo xtask test`");
-        return;
-    };
-    let path = root().join(path);
-    let doc: Value =
-        serde_json::from_slice(&std::fs::read(&path).expect("VM oracle JSON")).expect("JSON");
-    assert!(
-        doc["kernel_release"]
-            .as_str()
-            .is_some_and(|r| r.starts_with("6.1.")),
-        "expected a 6.1 kernel, got {}",
-        doc["kernel_release"]
-    );
+    let Some(doc) = vm_oracle() else { return };
     let n = compare(&doc, false);
     println!(
         "{n} runs compared with libbpf 1.7 on {}",

@@ -9,14 +9,14 @@
 
 #![allow(unsafe_code)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
+
+use common::root;
 
 use argctx::btf::{validate::validate, Btf};
 use argctx::fallback::{apply, Options};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn fixtures(dir: &str) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
