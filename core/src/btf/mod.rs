@@ -270,16 +270,89 @@ impl<'a> Btf<'a> {
 
     /// Follows modifiers and typedefs (libbpf's `skip_mods_and_typedefs`), at most [`MAX_CHAIN`]
     /// links: a cycle ends, and a walk costs constant time however large the blob.
-    pub fn skip_mods_and_typedefs(&self, mut id: u32) -> Option<Type<'a>> {
-        for _ in 0..=MAX_CHAIN {
-            let t = self.get(id)?;
-            if t.kind.is_modifier() || t.kind == Kind::Typedef {
-                id = t.size_or_type;
-            } else {
-                return Some(t);
-            }
+    pub fn skip_mods_and_typedefs(&self, id: u32) -> Option<Type<'a>> {
+        skip_mods_and_typedefs(|i| self.get(i), id)
+    }
+
+    /// libbpf's `btf__resolve_size`: the byte size of type `id`, following modifiers, typedefs,
+    /// VARs and tags and multiplying array lengths, at most 32 links. Pointers are `ptr_sz` bytes.
+    pub fn resolve_size(&self, mut id: u32, ptr_sz: u32) -> std::result::Result<u32, SizeError> {
+        let mut nelems: u32 = 1;
+        for _ in 0..32 {
+            let t = self.get(id).ok_or(SizeError::Missing(id))?;
+            let size = match t.kind {
+                Kind::Int
+                | Kind::Struct
+                | Kind::Union
+                | Kind::Enum
+                | Kind::Enum64
+                | Kind::Datasec
+                | Kind::Float => t.size(),
+                Kind::Ptr => ptr_sz,
+                Kind::Typedef
+                | Kind::Volatile
+                | Kind::Const
+                | Kind::Restrict
+                | Kind::Var
+                | Kind::DeclTag
+                | Kind::TypeTag => {
+                    id = t.type_id();
+                    continue;
+                }
+                Kind::Array => {
+                    let a = t.array().ok_or(SizeError::NoSize(id, t.kind))?;
+                    nelems = nelems.checked_mul(a.nelems).ok_or(SizeError::TooBig)?;
+                    id = a.type_id;
+                    continue;
+                }
+                Kind::Void | Kind::Fwd | Kind::Func | Kind::FuncProto => {
+                    return Err(SizeError::NoSize(id, t.kind))
+                }
+            };
+            return nelems.checked_mul(size).ok_or(SizeError::TooBig);
         }
-        None
+        Err(SizeError::TooDeep)
+    }
+}
+
+/// Follows modifiers and typedefs from `id` through `get`, at most [`MAX_CHAIN`] links (one walk
+/// for the read view and the builder).
+pub(crate) fn skip_mods_and_typedefs<'t>(
+    get: impl Fn(u32) -> Option<Type<'t>>,
+    mut id: u32,
+) -> Option<Type<'t>> {
+    for _ in 0..=MAX_CHAIN {
+        let t = get(id)?;
+        if t.kind.is_modifier() || t.kind == Kind::Typedef {
+            id = t.size_or_type;
+        } else {
+            return Some(t);
+        }
+    }
+    None
+}
+
+/// Why [`Btf::resolve_size`] found no size (libbpf: `-EINVAL`, or `-E2BIG` for [`SizeError::TooBig`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeError {
+    /// The type id is past the end.
+    Missing(u32),
+    /// The type has no size (void, FWD, FUNC, FUNC_PROTO, a malformed ARRAY).
+    NoSize(u32, Kind),
+    /// More than 32 links.
+    TooDeep,
+    /// The size does not fit in 32 bits.
+    TooBig,
+}
+
+impl std::fmt::Display for SizeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SizeError::Missing(id) => write!(f, "type [{id}] does not exist"),
+            SizeError::NoSize(id, kind) => write!(f, "type [{id}] ({}) has no size", kind.name()),
+            SizeError::TooDeep => f.write_str("type chain too deep"),
+            SizeError::TooBig => f.write_str("size too large"),
+        }
     }
 }
 

@@ -104,51 +104,12 @@ pub(crate) fn ptr_size(btf: &Btf<'_>) -> u32 {
         .map_or(8, |t| t.size())
 }
 
-/// libbpf's `btf__resolve_size` (at most 32 links; arrays multiply, checked against u32).
-pub(crate) fn resolve_size(btf: &Btf<'_>, ptr_sz: u32, mut id: u32) -> Result<u32, Errno> {
-    let mut nelems: u32 = 1;
-    let mut size: Option<u32> = None;
-    for _ in 0..32 {
-        let t = btf.get(id).ok_or(Errno::Inval)?;
-        match t.kind {
-            Kind::Void => break,
-            Kind::Int
-            | Kind::Struct
-            | Kind::Union
-            | Kind::Enum
-            | Kind::Enum64
-            | Kind::Datasec
-            | Kind::Float => {
-                size = Some(t.size());
-                break;
-            }
-            Kind::Ptr => {
-                size = Some(ptr_sz);
-                break;
-            }
-            Kind::Typedef
-            | Kind::Volatile
-            | Kind::Const
-            | Kind::Restrict
-            | Kind::Var
-            | Kind::DeclTag
-            | Kind::TypeTag => id = t.type_id(),
-            Kind::Array => {
-                let a = t.array().ok_or(Errno::Inval)?;
-                if nelems != 0 && a.nelems > u32::MAX / nelems {
-                    return Err(Errno::TooBig);
-                }
-                nelems = nelems.wrapping_mul(a.nelems);
-                id = a.type_id;
-            }
-            _ => return Err(Errno::Inval),
-        }
-    }
-    let size = size.ok_or(Errno::Inval)?;
-    if nelems != 0 && size > u32::MAX / nelems {
-        return Err(Errno::TooBig);
-    }
-    Ok(nelems.wrapping_mul(size))
+/// libbpf's `btf__resolve_size`, with its error codes.
+pub(crate) fn resolve_size(btf: &Btf<'_>, ptr_sz: u32, id: u32) -> Result<u32, Errno> {
+    btf.resolve_size(id, ptr_sz).map_err(|e| match e {
+        crate::btf::SizeError::TooBig => Errno::TooBig,
+        _ => Errno::Inval,
+    })
 }
 
 /// Skips modifiers and typedefs; `Err` when the chain leaves the blob.

@@ -46,18 +46,9 @@ pub enum FixupVerdict {
     Warn,
 }
 
-/// Modifiers and typedefs skipped, bounded so a cyclic chain ends (libbpf would loop forever) and
-/// each walk costs constant time (`btf::MAX_CHAIN` links).
-fn skip_mods_and_typedefs(btf: &BtfBuilder, mut id: u32) -> Option<Type<'_>> {
-    for _ in 0..=crate::btf::MAX_CHAIN {
-        let t = btf.type_by_id(id)?;
-        if t.kind.is_modifier() || t.kind == Kind::Typedef {
-            id = t.type_id();
-        } else {
-            return Some(t);
-        }
-    }
-    None
+/// Modifiers and typedefs skipped, bounded so a cyclic chain ends (libbpf would loop forever).
+fn skip_mods_and_typedefs(btf: &BtfBuilder, id: u32) -> Option<Type<'_>> {
+    crate::btf::skip_mods_and_typedefs(|i| btf.type_by_id(i), id)
 }
 
 fn is_struct_named(btf: &BtfBuilder, t: &Type<'_>, name: &str) -> bool {

@@ -90,52 +90,6 @@ pub struct MapDef {
     pub initial: Option<Vec<u8>>,
 }
 
-/// Resolves a type's size the way `btf__resolve_size` does (pointers are 8 bytes in BPF).
-pub(crate) fn resolve_size(btf: &Btf<'_>, mut id: u32) -> Result<u32, String> {
-    let mut nelems: u64 = 1;
-    for _ in 0..32 {
-        let t = btf
-            .get(id)
-            .ok_or_else(|| format!("type [{id}] does not exist"))?;
-        match t.kind {
-            Kind::Int
-            | Kind::Struct
-            | Kind::Union
-            | Kind::Enum
-            | Kind::Enum64
-            | Kind::Datasec
-            | Kind::Float => return total(nelems, u64::from(t.size())),
-            Kind::Ptr => return total(nelems, 8),
-            Kind::Typedef
-            | Kind::Volatile
-            | Kind::Const
-            | Kind::Restrict
-            | Kind::Var
-            | Kind::DeclTag
-            | Kind::TypeTag => id = t.type_id(),
-            Kind::Array => {
-                let a = t.array().ok_or("malformed ARRAY")?;
-                nelems = nelems
-                    .checked_mul(u64::from(a.nelems))
-                    .filter(|&n| n <= u64::from(u32::MAX))
-                    .ok_or("array too large")?;
-                id = a.type_id;
-            }
-            Kind::Void | Kind::Fwd | Kind::Func | Kind::FuncProto => {
-                return Err(format!("type [{id}] ({}) has no size", t.kind.name()))
-            }
-        }
-    }
-    Err("type chain too deep".into())
-}
-
-fn total(nelems: u64, size: u64) -> Result<u32, String> {
-    nelems
-        .checked_mul(size)
-        .and_then(|s| u32::try_from(s).ok())
-        .ok_or_else(|| "size too large".to_string())
-}
-
 fn name_of(btf: &Btf<'_>, off: u32) -> String {
     btf.name(off).into_owned()
 }
@@ -201,7 +155,7 @@ fn field_type(btf: &Btf<'_>, map: &str, what: &str, type_id: u32) -> Result<(u32
             t.kind.name()
         ));
     }
-    let size = resolve_size(btf, t.type_id()).map_err(|e| {
+    let size = btf.resolve_size(t.type_id(), 8).map_err(|e| {
         format!(
             "map '{map}': can't determine {what} size for type [{}]: {e}",
             t.type_id()
