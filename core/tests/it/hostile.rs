@@ -6,22 +6,7 @@ use argctx::btf::{dump, validate::validate, Btf};
 use argctx::fallback::{apply, Arch, Options};
 use argctx::report;
 
-use crate::common::fixtures;
-
-/// xorshift64*: deterministic, so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::common::{fixtures, Rng};
 
 fn pipeline(data: &[u8]) {
     let opts = [

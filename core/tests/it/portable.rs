@@ -12,7 +12,7 @@ use argctx::elf::ElfObject;
 use argctx::fallback::{apply, Decision, Options};
 use argctx::portable::{rewrite, rewrite_object};
 
-use crate::common::{fixtures, root};
+use crate::common::{fixtures, root, Rng};
 
 /// Little-endian fixtures, then the big-endian twins, as (name, bytes).
 fn all_objects() -> Vec<(String, Vec<u8>)> {
@@ -290,18 +290,6 @@ fn kprobe_context_is_the_typedef_native_kernels_accept() {
             "{}",
             r.prototype
         );
-    }
-}
-
-/// xorshift64*: deterministic, so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 }
 

@@ -12,7 +12,7 @@ use argctx::verdict::{
     VerdictReport,
 };
 
-use crate::common::{fixtures, root};
+use crate::common::{fixtures, root, Rng};
 
 fn fixture(name: &str) -> Vec<u8> {
     fixtures()
@@ -626,17 +626,6 @@ fn trusted_types_are_looked_up_in_kernel_btf() {
 }
 
 // ---- Hostile input ----
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
 
 #[test]
 fn hostile_input_never_panics() {
