@@ -66,15 +66,7 @@ pub fn programs(data: &[u8]) -> Result<ProgramsReport> {
                         .iter()
                         .filter_map(|(s, _)| obj.programs.get(*s).map(|p| p.name.clone()))
                         .collect(),
-                    l.func_info
-                        .as_ref()
-                        .map(|f| {
-                            f.pairs()
-                                .into_iter()
-                                .map(|(insn_off, type_id)| fallback::FuncInfo { insn_off, type_id })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    fallback::func_infos(&l),
                     l.line_info.as_ref().map_or(0, |x| x.len()),
                     None,
                 )
@@ -134,19 +126,10 @@ pub fn render_programs(r: &ProgramsReport) -> String {
             p.subprogs.join(", ")
         };
         let _ = writeln!(s, "  subprograms: {subs}");
-        let fi: Vec<String> = p
-            .func_info
-            .iter()
-            .map(|f| format!("{{{}, {}}}", f.insn_off, f.type_id))
-            .collect();
         let _ = writeln!(
             s,
             "  func_info (insn_off, type_id): {}",
-            if fi.is_empty() {
-                "(none)".into()
-            } else {
-                fi.join(" ")
-            }
+            func_info_text(&p.func_info)
         );
         let _ = writeln!(s, "  line_info: {} records", p.line_info_cnt);
     }
@@ -312,18 +295,12 @@ pub fn render_explain(r: &ExplainReport) -> String {
                 let _ = writeln!(s, "    after:  {after}");
             }
         }
-        let fmt = |v: &[fallback::FuncInfo]| {
-            if v.is_empty() {
-                "(none)".to_string()
-            } else {
-                v.iter()
-                    .map(|f| format!("{{{}, {}}}", f.insn_off, f.type_id))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }
-        };
-        let _ = writeln!(s, "  func_info before: {}", fmt(&p.func_info_before));
-        let _ = writeln!(s, "  func_info sent:   {}", fmt(&p.func_info));
+        let _ = writeln!(
+            s,
+            "  func_info before: {}",
+            func_info_text(&p.func_info_before)
+        );
+        let _ = writeln!(s, "  func_info sent:   {}", func_info_text(&p.func_info));
         if !ep.added_btf.is_empty() {
             let _ = writeln!(s, "  added BTF types:");
             for line in ep.added_btf.lines() {
@@ -345,4 +322,15 @@ pub fn render_explain(r: &ExplainReport) -> String {
         );
     }
     s
+}
+
+/// func_info records as `{insn_off, type_id}` pairs, or `(none)`.
+fn func_info_text(v: &[fallback::FuncInfo]) -> String {
+    if v.is_empty() {
+        return "(none)".into();
+    }
+    v.iter()
+        .map(|f| format!("{{{}, {}}}", f.insn_off, f.type_id))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

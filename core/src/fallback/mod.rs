@@ -293,7 +293,8 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     })
 }
 
-fn func_infos(lp: &LinkedProgram) -> Vec<FuncInfo> {
+/// A linked program's func_info as `(insn_off, type_id)` records.
+pub(crate) fn func_infos(lp: &LinkedProgram) -> Vec<FuncInfo> {
     lp.func_info
         .as_ref()
         .map(|f| {
