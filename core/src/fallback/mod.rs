@@ -361,10 +361,8 @@ fn finalize_datasecs(obj: &Object<'_>, b: &mut BtfBuilder, log: &mut Log) -> Res
                     v.offset = sym.value as u32;
                 }
                 if matches!(sym.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL) {
-                    // VAR linkage is the 4-byte record after the common header.
-                    let info = b.get(var_id).map_or(0, |x| x.info);
-                    let _ = info;
-                    set_var_linkage(b, var_id, 0)?;
+                    // VAR linkage (static: 0) is the 4-byte record after the common header.
+                    b.set_trailing_word(var_id, 0, 0)?;
                 }
             }
         }
@@ -375,10 +373,6 @@ fn finalize_datasecs(obj: &Object<'_>, b: &mut BtfBuilder, log: &mut Log) -> Res
         }
     }
     Ok(())
-}
-
-fn set_var_linkage(b: &mut BtfBuilder, var_id: u32, linkage: u32) -> Result<()> {
-    b.set_trailing_word(var_id, 0, linkage)
 }
 
 /// libbpf's marking of hidden global subprograms: the first GLOBAL FUNC of that name becomes STATIC.

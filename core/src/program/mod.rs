@@ -222,7 +222,7 @@ impl<'a> Object<'a> {
 
     fn collect_relocs(&mut self) -> Result<()> {
         let relocations = std::mem::take(&mut self.elf.relocations);
-        for (rel_idx, target, rels) in &relocations {
+        for (_, target, rels) in &relocations {
             let Some(target_sec) = self.elf.section(*target) else {
                 continue;
             };
@@ -283,7 +283,6 @@ impl<'a> Object<'a> {
                 let reloc = record_reloc(prog, insn_idx, sym_name, &sym, text_shndx, sections)
                     .map_err(|msg| Error::invalid("relocation", rel.offset, msg))?;
                 prog.relocs.push(reloc);
-                let _ = rel_idx;
             }
         }
         for p in &mut self.programs {
