@@ -84,7 +84,14 @@ struct Prepared {
     insn_cnt: usize,
     func_info: Vec<[u32; 2]>,
     line_info_cnt: u32,
+    /// Instructions libbpf poisoned because their CO-RE relocation failed (`call 0xbad2310`).
+    /// The verifier removes them when they are dead code, with their line_info records.
+    poisoned: usize,
 }
+
+/// libbpf's poisoned instruction: `call 0xbad2310` (BPF_JMP | BPF_CALL).
+const POISON_CALL_CODE: u8 = 0x85;
+const POISON_CALL_IMM: i32 = 0xbad2310;
 
 #[derive(Serialize)]
 struct KernelInfo {
@@ -641,10 +648,20 @@ unsafe fn run_loaded(obj: *mut sys::bpf_object, only: Option<&str>, opts: &Optio
             std::slice::from_raw_parts(fi_ptr, fi_cnt).to_vec()
         };
         let li_cnt = sys::bpf_program__line_info_cnt(p);
+        let insns_ptr = sys::bpf_program__insns(p);
+        let poisoned = if insns_ptr.is_null() {
+            0
+        } else {
+            std::slice::from_raw_parts(insns_ptr, insn_cnt)
+                .iter()
+                .filter(|x| x.code == POISON_CALL_CODE && x.imm == POISON_CALL_IMM)
+                .count()
+        };
         run.programs[i].prepared = Some(Prepared {
             insn_cnt,
             func_info: func_info.iter().map(|f| [f.insn_off, f.type_id]).collect(),
             line_info_cnt: li_cnt,
+            poisoned,
         });
         if opts.no_fallback && run.programs[i].autoload {
             let insns_ptr = sys::bpf_program__insns(p);
