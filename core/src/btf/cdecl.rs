@@ -34,6 +34,9 @@ const MAX_DEPTH: usize = 32;
 /// qualifier recursion included: a cycle through CONST or through a prototype's own parameter
 /// ends, and fan-out (parameters of parameters) cannot multiply the work or the text.
 const MAX_STEPS: usize = 256;
+/// Bound on recursion (parameter lists inside parameter lists, qualifiers of base types): the
+/// step budget alone would allow 256 nested frames, too deep for a browser's wasm stack.
+const MAX_NESTING: usize = 16;
 /// Longest name printed (the kernel's `KSYM_NAME_LEN`); longer names are cut.
 const MAX_NAME: usize = 512;
 
@@ -44,11 +47,20 @@ fn name_of(src: &dyn TypeSource, off: u32) -> String {
 
 /// `type_id` declared as `name` (`name` may be empty), e.g. `const char *p`, `int (*cb)(void *)`.
 pub fn declaration(src: &dyn TypeSource, type_id: u32, name: &str) -> String {
-    declaration_in(src, type_id, name, &mut { MAX_STEPS })
+    declaration_in(src, type_id, name, &mut { MAX_STEPS }, 0)
 }
 
 /// [`declaration`] with `steps` left of the [`MAX_STEPS`] budget.
-fn declaration_in(src: &dyn TypeSource, type_id: u32, name: &str, steps: &mut usize) -> String {
+fn declaration_in(
+    src: &dyn TypeSource,
+    type_id: u32,
+    name: &str,
+    steps: &mut usize,
+    nesting: usize,
+) -> String {
+    if nesting > MAX_NESTING {
+        return join("<declaration nested too deep>", name);
+    }
     let mut inner = name.to_string();
     let mut id = type_id;
     for _ in 0..MAX_DEPTH {
@@ -75,7 +87,7 @@ fn declaration_in(src: &dyn TypeSource, type_id: u32, name: &str, steps: &mut us
                     .type_by_id(t.type_id())
                     .is_some_and(|n| !matches!(n.kind, Kind::Ptr | Kind::Array | Kind::FuncProto));
                 if base_next {
-                    let rest = declaration_in(src, t.type_id(), &inner, steps);
+                    let rest = declaration_in(src, t.type_id(), &inner, steps, nesting + 1);
                     return format!("{q} {rest}");
                 }
                 inner = if inner.is_empty() {
@@ -108,7 +120,7 @@ fn declaration_in(src: &dyn TypeSource, type_id: u32, name: &str, steps: &mut us
                 if inner.starts_with('*') {
                     inner = format!("({inner})");
                 }
-                inner = format!("{inner}({})", params(src, &t, steps));
+                inner = format!("{inner}({})", params(src, &t, steps, nesting + 1));
                 id = t.type_id();
             }
             _ => return join(&base_name(src, &t), &inner),
@@ -151,7 +163,7 @@ fn base_name(src: &dyn TypeSource, t: &Type<'_>) -> String {
     }
 }
 
-fn params(src: &dyn TypeSource, proto: &Type<'_>, steps: &mut usize) -> String {
+fn params(src: &dyn TypeSource, proto: &Type<'_>, steps: &mut usize, nesting: usize) -> String {
     let ps: Vec<_> = proto.params().collect();
     if ps.is_empty() {
         return "void".into();
@@ -165,7 +177,7 @@ fn params(src: &dyn TypeSource, proto: &Type<'_>, steps: &mut usize) -> String {
         out.push(if p.type_id == 0 && p.name_off == 0 {
             "...".to_string()
         } else {
-            declaration_in(src, p.type_id, &name_of(src, p.name_off), steps)
+            declaration_in(src, p.type_id, &name_of(src, p.name_off), steps, nesting)
         });
     }
     out.join(", ")
@@ -189,9 +201,34 @@ pub fn prototype(src: &dyn TypeSource, func_id: u32) -> String {
         _ => "",
     };
     let mut steps = MAX_STEPS;
-    let head = format!("{name}({})", params(src, &proto, &mut steps));
+    let head = format!("{name}({})", params(src, &proto, &mut steps, 0));
     format!(
         "{linkage}{}",
-        declaration_in(src, proto.type_id(), &head, &mut steps)
+        declaration_in(src, proto.type_id(), &head, &mut steps, 0)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::btf::{Btf, BtfBuilder};
+
+    /// 300 prototypes, each taking a pointer to the one before: recursion stops at `MAX_NESTING`.
+    #[test]
+    fn nested_prototypes_end_at_the_nesting_bound() {
+        let empty = [
+            0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+        ];
+        let mut b = BtfBuilder::new(&Btf::parse(&empty).expect("empty BTF"));
+        let mut proto = b.add_func_proto(0);
+        for _ in 0..300 {
+            let ptr = b.add_ptr(proto);
+            proto = b.add_func_proto(0);
+            b.add_func_param(0, ptr).expect("param");
+        }
+        let text = declaration(&b, proto, "f");
+        assert!(text.contains("<declaration nested too deep>"), "{text}");
+        // `f(` and one `(*)(` per nested prototype.
+        assert_eq!(text.matches('(').count(), 1 + 2 * MAX_NESTING, "{text}");
+    }
 }
