@@ -192,25 +192,28 @@ pub struct Explained {
 
 /// Builds the explain view for `data`.
 pub fn explain(data: &[u8], opts: &Options) -> Result<Explained> {
-    let outcome = fallback::apply(data, opts)?;
-    let sent = fallback::sent_btf(&outcome);
-    let programs = outcome
-        .programs
-        .iter()
-        .map(|p| {
+    let fallback::Outcome {
+        programs,
+        log,
+        btf_original,
+        btf,
+        error,
+        ..
+    } = fallback::apply(data, opts)?;
+    let sent = btf.as_deref().and_then(|b| Btf::parse(b).ok());
+    let programs = programs
+        .into_iter()
+        .map(|report| {
             let mut added_btf = String::new();
             if let Some(b) = &sent {
-                for &id in &p.added_types {
+                for &id in &report.added_types {
                     dump::dump_type(b, id, &mut added_btf);
                 }
             }
-            ExplainedProgram {
-                report: p.clone(),
-                added_btf,
-            }
+            ExplainedProgram { report, added_btf }
         })
         .collect();
-    let btf = match (&outcome.btf_original, &outcome.btf) {
+    let summary = match (&btf_original, &btf) {
         (Some(orig), Some(now)) => Some(BtfSummary {
             original_types: Btf::parse(orig).map_or(0, |b| b.type_cnt()),
             types: sent.as_ref().map_or(0, |b| b.type_cnt()),
@@ -219,17 +222,18 @@ pub fn explain(data: &[u8], opts: &Options) -> Result<Explained> {
         }),
         _ => None,
     };
+    drop(sent);
     Ok(Explained {
         report: ExplainReport {
             format_version: FORMAT_VERSION,
             arch: opts.arch,
             kernel: if opts.native { "native" } else { "fallback" },
             programs,
-            warnings: outcome.log.visible().map(|l| l.text.clone()).collect(),
-            error: outcome.error.clone(),
-            btf,
+            warnings: log.visible().map(|l| l.text.clone()).collect(),
+            error,
+            btf: summary,
         },
-        btf: outcome.btf,
+        btf,
     })
 }
 

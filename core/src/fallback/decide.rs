@@ -8,7 +8,7 @@ use crate::btf::{BtfBuilder, Kind, Type};
 use crate::program::sec_def::ProgType;
 
 /// What happens to one `arg:ctx` tag in one program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// libbpf clones the function and points the argument at `struct <ctx> {}`.

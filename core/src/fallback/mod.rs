@@ -9,6 +9,7 @@ pub use arch::Arch;
 pub use decide::{Decision, FixupVerdict};
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -18,7 +19,7 @@ use crate::elf::consts as elf;
 use crate::error::{Error, Result};
 use crate::log::Log;
 use crate::program::sec_def::ProgType;
-use crate::program::{link, LinkedProgram, Object};
+use crate::program::{link, InfoRecords, LinkedProgram, Object};
 
 /// The tag libbpf and the kernel look for.
 pub const ARG_CTX_TAG: &str = "arg:ctx";
@@ -55,9 +56,12 @@ pub struct FuncInfo {
 
 /// The verdict for one `arg:ctx` tag in one program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// The strings are shared (`Arc<str>`): an object with N tags and M programs has N·M verdicts but
+/// only N names and prototypes, and one reason per program and decision.
 pub struct ArgReport {
     /// The tagged function's name.
-    pub subprog: String,
+    pub subprog: Arc<str>,
     /// The tagged FUNC's type id.
     pub func_id: u32,
     /// The DECL_TAG's type id.
@@ -65,15 +69,15 @@ pub struct ArgReport {
     /// `component_idx` of the tag (-1: the whole function).
     pub arg_index: i32,
     /// The parameter's name ("" when unnamed or out of range).
-    pub arg_name: String,
+    pub arg_name: Arc<str>,
     /// What libbpf does.
     pub decision: Decision,
     /// One sentence saying why.
-    pub reason: String,
+    pub reason: Arc<str>,
     /// The C prototype as compiled.
-    pub before: String,
+    pub before: Arc<str>,
     /// The C prototype the kernel verifies after the rewrite (None when nothing changes).
-    pub after: Option<String>,
+    pub after: Option<Arc<str>>,
 }
 
 /// One autoloaded entry program after libbpf's load preparation.
@@ -94,7 +98,7 @@ pub struct ProgramReport {
     /// Instructions after linking.
     pub insn_cnt: usize,
     /// Reachable subprograms in append order.
-    pub subprogs: Vec<String>,
+    pub subprogs: Vec<Arc<str>>,
     /// func_info before the fixup.
     pub func_info_before: Vec<FuncInfo>,
     /// func_info as sent to the kernel.
@@ -160,19 +164,21 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     }
     let original_type_cnt = builder.as_ref().map_or(0, |b| b.type_cnt());
 
-    // Loop A: link every autoloaded entry program.
+    // Loop A: link every autoloaded entry program. Only what the fixup and the report need is
+    // kept: libbpf holds every linked program until load, argctx counts instructions and
+    // line_info and drops them, so memory does not grow with programs × linked code.
     let mains: Vec<usize> = obj
         .entry_programs()
         .filter(|(_, p)| p.autoload)
         .map(|(i, _)| i)
         .collect();
-    let mut linked: Vec<(usize, std::result::Result<LinkedProgram, String>)> = Vec::new();
+    let mut linked: Vec<(usize, std::result::Result<Linked, String>)> = Vec::new();
     let mut error = None;
     for &m in &mains {
         match link(obj, m) {
-            Ok(l) => {
-                log.0.extend(l.log.0.iter().cloned());
-                linked.push((m, Ok(l)));
+            Ok(mut l) => {
+                log.0.append(&mut l.log.0);
+                linked.push((m, Ok(Linked::new(l))));
             }
             Err(e) => {
                 log.0.extend(e.log.0.iter().cloned());
@@ -189,16 +195,20 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     }
 
     // Loop B: the fixup, program by program, on the one shared BTF.
-    let tags: Vec<u32> = builder.as_ref().map_or_else(Vec::new, |b| {
-        (1..b.type_cnt())
-            .filter(|&id| {
-                b.get(id).is_some_and(|t| {
-                    t.kind == Kind::DeclTag && b.str_at(t.name_off) == Some(ARG_CTX_TAG.as_bytes())
-                })
-            })
-            .collect()
-    });
-    let mut before_cache = HashMap::new();
+    let names: Vec<Arc<str>> = obj
+        .programs
+        .iter()
+        .map(|p| Arc::from(p.name.as_str()))
+        .collect();
+    let hidden: HashSet<Arc<str>> = obj
+        .programs
+        .iter()
+        .zip(&names)
+        .filter(|(p, _)| p.mark_btf_static && p.is_subprog)
+        .map(|(_, n)| n.clone())
+        .collect();
+    let tags = builder.as_ref().map_or_else(Vec::new, Tag::all);
+    let mut after_cache = HashMap::new();
     let mut programs = Vec::new();
     for (m, l) in linked {
         let Some(prog) = obj.programs.get(m) else {
@@ -224,25 +234,20 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
         match l {
             Err(msg) => report.error = Some(msg),
             Ok(mut lp) => {
-                report.insn_cnt = lp.insns.len();
+                report.insn_cnt = lp.insn_cnt;
                 report.subprogs = lp
                     .subprogs
                     .iter()
-                    .filter_map(|(i, _)| obj.programs.get(*i).map(|p| p.name.clone()))
+                    .filter_map(|&i| names.get(i).cloned())
                     .collect();
-                report.line_info_cnt = lp.line_info.as_ref().map_or(0, |l| l.len());
-                report.func_info_before = func_infos(&lp);
+                report.line_info_cnt = lp.line_info_cnt;
+                report.func_info_before = records(lp.func_info.as_ref());
                 if let Some(b) = builder.as_mut() {
                     let before = b.type_cnt();
                     let mut ctx = FixupCtx {
                         tags: &tags,
-                        before: &mut before_cache,
-                        hidden: obj
-                            .programs
-                            .iter()
-                            .filter(|p| p.mark_btf_static && p.is_subprog)
-                            .map(|p| p.name.clone())
-                            .collect(),
+                        after_cache: &mut after_cache,
+                        hidden: &hidden,
                         btf: b,
                         opts,
                         prog_name: &prog.name,
@@ -251,7 +256,7 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
                         report: &mut report,
                         original_type_cnt,
                     };
-                    ctx.run(&mut lp).map_err(|e| {
+                    ctx.run(&mut lp.func_info).map_err(|e| {
                         Error::Unsupported(format!(
                             "prog '{}': failed to perform .BTF.ext fix ups: {e}",
                             prog.name
@@ -259,7 +264,7 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
                     })?;
                     report.added_types = (before..b.type_cnt()).collect();
                 }
-                report.func_info = func_infos(&lp);
+                report.func_info = records(lp.func_info.as_ref());
                 // libbpf sends func_info as it is; the kernel then refuses records that do not
                 // name a FUNC. Say so rather than let a report name types the BTF lacks.
                 if let Some(b) = builder.as_ref() {
@@ -282,7 +287,6 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     if let Some(b) = builder.as_mut() {
         mark_hidden_static(obj, b);
     }
-    // libbpf's arg reports describe the original BTF; fill the human prototypes last.
     Ok(Outcome {
         programs,
         log,
@@ -293,10 +297,33 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     })
 }
 
+/// What the fixup and the report need of a linked program.
+struct Linked {
+    func_info: Option<InfoRecords>,
+    insn_cnt: usize,
+    line_info_cnt: usize,
+    /// Appended subprograms (indices into [`Object::programs`]) in append order.
+    subprogs: Vec<usize>,
+}
+
+impl Linked {
+    fn new(lp: LinkedProgram) -> Linked {
+        Linked {
+            insn_cnt: lp.insns.len(),
+            line_info_cnt: lp.line_info.as_ref().map_or(0, InfoRecords::len),
+            subprogs: lp.subprogs.iter().map(|&(i, _)| i).collect(),
+            func_info: lp.func_info,
+        }
+    }
+}
+
 /// A linked program's func_info as `(insn_off, type_id)` records.
 pub(crate) fn func_infos(lp: &LinkedProgram) -> Vec<FuncInfo> {
-    lp.func_info
-        .as_ref()
+    records(lp.func_info.as_ref())
+}
+
+fn records(func_info: Option<&InfoRecords>) -> Vec<FuncInfo> {
+    func_info
         .map(|f| {
             f.pairs()
                 .into_iter()
@@ -396,13 +423,79 @@ fn mark_hidden_static(obj: &Object<'_>, b: &mut BtfBuilder) {
     }
 }
 
+/// One of the object's own `arg:ctx` DECL_TAGs, with what every program's verdict on it shares.
+struct Tag {
+    id: u32,
+    /// `component_idx` (-1: the whole function).
+    arg_idx: i32,
+    /// The type the tag names (a FUNC unless the object is broken).
+    fn_id: u32,
+    /// The function's name ("" when it is not a FUNC).
+    fname: Arc<str>,
+    /// The parameter's name ("" when unnamed or out of range).
+    arg_name: Arc<str>,
+    /// The C prototype as compiled.
+    before: Arc<str>,
+}
+
+impl Tag {
+    /// The object's own `arg:ctx` tags in id order. The original types never change during the
+    /// fixup (only clones are edited), so names and prototypes are computed once.
+    fn all(b: &BtfBuilder) -> Vec<Tag> {
+        let mut before: HashMap<u32, Arc<str>> = HashMap::new();
+        let text = |off: u32| -> Arc<str> {
+            Arc::from(String::from_utf8_lossy(b.str_at(off).unwrap_or_default()).as_ref())
+        };
+        (1..b.type_cnt())
+            .filter_map(|id| {
+                let t = b.get(id)?;
+                if t.kind != Kind::DeclTag || b.str_at(t.name_off) != Some(ARG_CTX_TAG.as_bytes()) {
+                    return None;
+                }
+                let arg_idx = t.component_idx().unwrap_or(-1);
+                let fn_id = t.type_id();
+                let f = b.get(fn_id);
+                let func = f.filter(|f| f.kind == Kind::Func);
+                let fname = func.map_or_else(|| Arc::from(""), |f| text(f.name_off));
+                let arg_name = f
+                    .and_then(|f| b.get(f.type_id()))
+                    .filter(|p| p.kind == Kind::FuncProto && arg_idx >= 0)
+                    .and_then(|p| p.param(arg_idx as usize))
+                    .map_or_else(|| Arc::from(""), |p| text(p.name_off));
+                let before = before
+                    .entry(fn_id)
+                    .or_insert_with(|| {
+                        Arc::from(match f {
+                            Some(f) if f.kind == Kind::Func => prototype(b, fn_id),
+                            Some(t) => declaration(b, t.id, ""),
+                            None => format!("<type {fn_id}>"),
+                        })
+                    })
+                    .clone();
+                Some(Tag {
+                    id,
+                    arg_idx,
+                    fn_id,
+                    fname,
+                    arg_name,
+                    before,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The prototype after the rewrite is the same text for every program with the same context
+/// struct: the original function with these arguments (rewritten so far) pointing at it.
+type AfterKey = (u32, &'static str, Vec<i32>);
+
 struct FixupCtx<'r> {
-    /// The object's own `arg:ctx` DECL_TAG ids, ascending.
-    tags: &'r [u32],
-    /// C prototypes of tagged functions as compiled, shared by all programs.
-    before: &'r mut HashMap<u32, String>,
+    /// The object's own `arg:ctx` DECL_TAGs, in id order.
+    tags: &'r [Tag],
+    /// C prototypes after the rewrite, shared by all programs.
+    after_cache: &'r mut HashMap<AfterKey, Arc<str>>,
     /// Subprograms with hidden visibility (libbpf marks their FUNC static after the fixup).
-    hidden: Vec<String>,
+    hidden: &'r HashSet<Arc<str>>,
     btf: &'r mut BtfBuilder,
     opts: &'r Options,
     prog_name: &'r str,
@@ -419,31 +512,22 @@ impl FixupCtx<'_> {
     /// func_info. Tags appended by earlier programs point at clones, which no func_info of the
     /// object names, so scanning only the object's own tags (in id order) and indexing func_info
     /// by type id yields the same bytes in time linear in tags + records.
-    fn run(&mut self, lp: &mut LinkedProgram) -> std::result::Result<(), String> {
+    fn run(&mut self, func_info: &mut Option<InfoRecords>) -> std::result::Result<(), String> {
         let mut first_rec: HashMap<u32, usize> = HashMap::new();
-        if let Some(f) = lp.func_info.as_ref() {
+        if let Some(f) = func_info.as_ref() {
             for (i, (_, t)) in f.pairs().into_iter().enumerate() {
                 first_rec.entry(t).or_insert(i);
             }
         }
-        let reachable: HashSet<String> = std::iter::once(self.prog_name.to_string())
-            .chain(self.report.subprogs.iter().cloned())
-            .collect();
+        // Only needed when the program has no func_info; built on first use.
+        let mut reachable: Option<HashSet<Arc<str>>> = None;
+        let mut reasons: HashMap<(Decision, bool), Arc<str>> = HashMap::new();
+        let mut rewritten: HashMap<u32, Vec<i32>> = HashMap::new();
         let ctx_name = self.prog_type.fallback_ctx_struct();
         let mut ptr_id = 0u32;
-        for &tag_id in self.tags {
-            let Some(t) = self.btf.get(tag_id) else {
-                continue;
-            };
-            let arg_idx = t.component_idx().unwrap_or(-1);
-            let orig_fn_id = t.type_id();
+        for tag in self.tags {
+            let (arg_idx, orig_fn_id) = (tag.arg_idx, tag.fn_id);
             let fn_t = self.btf.get(orig_fn_id).filter(|f| f.kind == Kind::Func);
-            let fname = fn_t
-                .map(|f| {
-                    String::from_utf8_lossy(self.btf.str_at(f.name_off).unwrap_or_default())
-                        .into_owned()
-                })
-                .unwrap_or_default();
             let rec_idx = first_rec.get(&orig_fn_id).copied();
             let verdict = match fn_t {
                 Some(f) => {
@@ -462,8 +546,13 @@ impl FixupCtx<'_> {
                         Some(Decision::StaticFunction)
                     } else if proto.is_none() {
                         Some(Decision::NotAFunction)
-                    } else if lp.func_info.is_none() {
-                        Some(if reachable.contains(&fname) {
+                    } else if func_info.is_none() {
+                        let reachable = reachable.get_or_insert_with(|| {
+                            std::iter::once(Arc::from(self.prog_name))
+                                .chain(self.report.subprogs.iter().cloned())
+                                .collect()
+                        });
+                        Some(if reachable.contains(&tag.fname) {
                             Decision::NoFuncInfo
                         } else {
                             Decision::NotReachable
@@ -505,7 +594,7 @@ impl FixupCtx<'_> {
                     ) {
                         FixupVerdict::Fix => {
                             self.rewrite(
-                                lp,
+                                func_info,
                                 rec_idx.unwrap_or(0),
                                 orig_fn_id,
                                 arg_idx,
@@ -516,10 +605,14 @@ impl FixupCtx<'_> {
                         }
                         FixupVerdict::Canonical => Decision::AlreadyCanonical,
                         FixupVerdict::Warn => {
+                            let fname = if tag.fname.is_empty() {
+                                "<anon>"
+                            } else {
+                                &tag.fname
+                            };
                             let w = format!(
-                                "prog '{}': subprog '{}' arg#{arg_idx} is expected to be of `struct {ctx} *` type",
+                                "prog '{}': subprog '{fname}' arg#{arg_idx} is expected to be of `struct {ctx} *` type",
                                 self.prog_name,
-                                if fname.is_empty() { "<anon>" } else { &fname }
                             );
                             self.log.warn(w.clone());
                             self.report.warnings.push(w);
@@ -532,79 +625,71 @@ impl FixupCtx<'_> {
             if orig_fn_id >= self.original_type_cnt {
                 continue;
             }
-            let mut arg = self.new_arg(tag_id, orig_fn_id, arg_idx, fname);
-            arg.decision = decision;
-            arg.reason = decide::reason(
-                decision,
-                self.prog_type,
-                ctx_name,
-                self.opts.arch,
-                &self.report.name,
-            );
-            if decision == Decision::Rewritten && self.hidden.contains(&arg.subprog) {
-                arg.reason.push_str(
-                    " The function has hidden visibility: libbpf later marks the original FUNC static, but this copy stays global, so here it is verified as a global function while programs without the rewrite verify it as static.",
-                );
-            }
-            if decision == Decision::Rewritten {
+            let hidden = decision == Decision::Rewritten && self.hidden.contains(&tag.fname);
+            let reason = reasons
+                .entry((decision, hidden))
+                .or_insert_with(|| {
+                    let mut r = decide::reason(
+                        decision,
+                        self.prog_type,
+                        ctx_name,
+                        self.opts.arch,
+                        &self.report.name,
+                    );
+                    if hidden {
+                        r.push_str(
+                            " The function has hidden visibility: libbpf later marks the original FUNC static, but this copy stays global, so here it is verified as a global function while programs without the rewrite verify it as static.",
+                        );
+                    }
+                    Arc::from(r)
+                })
+                .clone();
+            let after = if decision == Decision::Rewritten {
+                let args = rewritten.entry(orig_fn_id).or_default();
+                args.push(arg_idx);
+                let key = (orig_fn_id, ctx_name.unwrap_or_default(), args.clone());
                 let clone = rec_idx
-                    .and_then(|i| lp.func_info.as_ref().and_then(|f| f.words(i)))
+                    .and_then(|i| func_info.as_ref().and_then(|f| f.words(i)))
                     .map(|(_, t)| t);
-                arg.after = clone.map(|c| prototype(self.btf, c));
-            }
-            self.report.args.push(arg);
+                match (self.after_cache.get(&key), clone) {
+                    (Some(text), _) => Some(text.clone()),
+                    (None, Some(c)) => {
+                        let text: Arc<str> = Arc::from(prototype(self.btf, c));
+                        self.after_cache.insert(key, text.clone());
+                        Some(text)
+                    }
+                    (None, None) => None,
+                }
+            } else {
+                None
+            };
+            self.report.args.push(ArgReport {
+                subprog: tag.fname.clone(),
+                func_id: orig_fn_id,
+                tag_id: tag.id,
+                arg_index: arg_idx,
+                arg_name: tag.arg_name.clone(),
+                decision,
+                reason,
+                before: tag.before.clone(),
+                after,
+            });
         }
         Ok(())
-    }
-
-    fn new_arg(&mut self, tag_id: u32, func_id: u32, arg_idx: i32, subprog: String) -> ArgReport {
-        let f = self.btf.get(func_id);
-        let arg_name = f
-            .and_then(|f| self.btf.get(f.type_id()))
-            .filter(|p| p.kind == Kind::FuncProto && arg_idx >= 0)
-            .and_then(|p| p.param(arg_idx as usize))
-            .map(|p| {
-                String::from_utf8_lossy(self.btf.str_at(p.name_off).unwrap_or_default())
-                    .into_owned()
-            })
-            .unwrap_or_default();
-        let before = match self.before.get(&func_id) {
-            Some(b) => b.clone(),
-            None => {
-                let b = match f {
-                    Some(f) if f.kind == Kind::Func => prototype(self.btf, func_id),
-                    Some(t) => declaration(self.btf, t.id, ""),
-                    None => format!("<type {func_id}>"),
-                };
-                self.before.insert(func_id, b.clone());
-                b
-            }
-        };
-        ArgReport {
-            subprog,
-            func_id,
-            tag_id,
-            arg_index: arg_idx,
-            arg_name,
-            decision: Decision::NotAFunction,
-            reason: String::new(),
-            before,
-            after: None,
-        }
     }
 
     /// Steps 7–10 of libbpf's loop: clone once per function, the ctx struct and pointer once per
     /// program, a DECL_TAG per fixed argument, then point the clone's parameter at the pointer.
     fn rewrite(
         &mut self,
-        lp: &mut LinkedProgram,
+        func_info: &mut Option<InfoRecords>,
         rec_idx: usize,
         orig_fn_id: u32,
         arg_idx: i32,
         ctx_name: &str,
         ptr_id: &mut u32,
     ) -> std::result::Result<(), String> {
-        let fi = lp.func_info.as_mut().ok_or("no func_info")?;
+        let fi = func_info.as_mut().ok_or("no func_info")?;
         let (_, cur) = fi.words(rec_idx).ok_or("func_info record out of range")?;
         let clone_id = if cur == orig_fn_id {
             let id = self.clone_func(orig_fn_id)?;

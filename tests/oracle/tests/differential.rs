@@ -183,7 +183,7 @@ fn compare(doc: &Value, native: bool) -> usize {
                     let needs_fallback = q.args.iter().any(|a| {
                         a.decision == Decision::Rewritten
                             && a.before.contains(&format!("void *{}", a.arg_name))
-                            && !hidden.contains(&a.subprog)
+                            && !hidden.iter().any(|h| **h == *a.subprog)
                     });
                     let log = nf["verifier_log_tail"].as_str().unwrap_or("");
                     if needs_fallback {
