@@ -19,7 +19,7 @@ use crate::elf::consts as elf;
 use crate::error::{Error, Result};
 use crate::log::Log;
 use crate::program::sec_def::ProgType;
-use crate::program::{link, InfoRecords, LinkedProgram, Object};
+use crate::program::{link_summary, InfoRecords, LinkSummary, Object};
 
 /// The tag libbpf and the kernel look for.
 pub const ARG_CTX_TAG: &str = "arg:ctx";
@@ -165,20 +165,20 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     let original_type_cnt = builder.as_ref().map_or(0, |b| b.type_cnt());
 
     // Loop A: link every autoloaded entry program. Only what the fixup and the report need is
-    // kept: libbpf holds every linked program until load, argctx counts instructions and
-    // line_info and drops them, so memory does not grow with programs × linked code.
+    // computed: libbpf holds every linked program until load, argctx counts instructions and
+    // line_info without copying them, so memory does not grow with programs × linked code.
     let mains: Vec<usize> = obj
         .entry_programs()
         .filter(|(_, p)| p.autoload)
         .map(|(i, _)| i)
         .collect();
-    let mut linked: Vec<(usize, std::result::Result<Linked, String>)> = Vec::new();
+    let mut linked: Vec<(usize, std::result::Result<LinkSummary, String>)> = Vec::new();
     let mut error = None;
     for &m in &mains {
-        match link(obj, m) {
+        match link_summary(obj, m) {
             Ok(mut l) => {
                 log.0.append(&mut l.log.0);
-                linked.push((m, Ok(Linked::new(l))));
+                linked.push((m, Ok(l)));
             }
             Err(e) => {
                 log.0.extend(e.log.0.iter().cloned());
@@ -238,9 +238,9 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
                 report.subprogs = lp
                     .subprogs
                     .iter()
-                    .filter_map(|&i| names.get(i).cloned())
+                    .filter_map(|&(i, _)| names.get(i).cloned())
                     .collect();
-                report.line_info_cnt = lp.line_info_cnt;
+                report.line_info_cnt = lp.line_info.unwrap_or(0);
                 report.func_info_before = records(lp.func_info.as_ref());
                 if let Some(b) = builder.as_mut() {
                     let before = b.type_cnt();
@@ -297,32 +297,8 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     })
 }
 
-/// What the fixup and the report need of a linked program.
-struct Linked {
-    func_info: Option<InfoRecords>,
-    insn_cnt: usize,
-    line_info_cnt: usize,
-    /// Appended subprograms (indices into [`Object::programs`]) in append order.
-    subprogs: Vec<usize>,
-}
-
-impl Linked {
-    fn new(lp: LinkedProgram) -> Linked {
-        Linked {
-            insn_cnt: lp.insns.len(),
-            line_info_cnt: lp.line_info.as_ref().map_or(0, InfoRecords::len),
-            subprogs: lp.subprogs.iter().map(|&(i, _)| i).collect(),
-            func_info: lp.func_info,
-        }
-    }
-}
-
-/// A linked program's func_info as `(insn_off, type_id)` records.
-pub(crate) fn func_infos(lp: &LinkedProgram) -> Vec<FuncInfo> {
-    records(lp.func_info.as_ref())
-}
-
-fn records(func_info: Option<&InfoRecords>) -> Vec<FuncInfo> {
+/// func_info records as `(insn_off, type_id)` pairs.
+pub(crate) fn records(func_info: Option<&InfoRecords>) -> Vec<FuncInfo> {
     func_info
         .map(|f| {
             f.pairs()
@@ -525,6 +501,8 @@ impl FixupCtx<'_> {
         let mut rewritten: HashMap<u32, Vec<i32>> = HashMap::new();
         let ctx_name = self.prog_type.fallback_ctx_struct();
         let mut ptr_id = 0u32;
+        // One verdict per tag and program: N·M of them, so no growth slack.
+        self.report.args.reserve_exact(self.tags.len());
         for tag in self.tags {
             let (arg_idx, orig_fn_id) = (tag.arg_idx, tag.fn_id);
             let fn_t = self.btf.get(orig_fn_id).filter(|f| f.kind == Kind::Func);

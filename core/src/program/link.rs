@@ -2,7 +2,7 @@
 //! subprograms appended depth-first, call immediates fixed, func_info and line_info gathered in
 //! append order with instruction offsets made relative to the linked program.
 
-use super::insn::{Insn, PSEUDO_FUNC};
+use super::insn::{Insn, LD_IMM64, PSEUDO_FUNC};
 use super::{Object, RelocKind, INSN_SZ};
 use crate::btf::ext::InfoKind;
 use crate::bytes::{put_u32, u32_at, Endian};
@@ -74,6 +74,23 @@ pub struct LinkedProgram {
     pub log: Log,
 }
 
+/// What linking decides about an entry program, without its code: the reports need only this, so
+/// it is computed without copying instructions or line_info records.
+#[derive(Debug, Clone)]
+pub struct LinkSummary {
+    /// Appended subprograms (indices into [`Object::programs`]) in append order, with the
+    /// instruction where each starts.
+    pub subprogs: Vec<(usize, usize)>,
+    /// func_info as libbpf sends it (None: no func_info).
+    pub func_info: Option<InfoRecords>,
+    /// Instructions after linking.
+    pub insn_cnt: usize,
+    /// Whether line_info is sent at all, and how many records.
+    pub line_info: Option<usize>,
+    /// What libbpf prints while linking.
+    pub log: Log,
+}
+
 /// Why linking failed: libbpf's message (also the last line of `log`).
 #[derive(Debug, Clone)]
 pub struct LinkError {
@@ -88,6 +105,12 @@ struct Linker<'o, 'a> {
     main: usize,
     sub_insn_off: Vec<usize>,
     out: LinkedProgram,
+    /// Whether instructions and line_info records are copied (false: only counted).
+    keep_code: bool,
+    /// Instructions appended so far.
+    insn_cnt: usize,
+    /// line_info records gathered so far.
+    line_info_cnt: usize,
     /// Per info kind (func, line) and `.BTF.ext` block: whether its records are readable and sorted
     /// by `insn_off` (computed on first use; clang always emits them sorted).
     sorted: [Vec<Option<bool>>; 2],
@@ -95,26 +118,50 @@ struct Linker<'o, 'a> {
 
 /// Links entry program `main` (an index into `obj.programs`).
 pub fn link(obj: &Object<'_>, main: usize) -> Result<LinkedProgram, LinkError> {
-    let mut l = Linker {
-        obj,
-        main,
-        sub_insn_off: vec![0; obj.programs.len()],
-        sorted: [Vec::new(), Vec::new()],
-        out: LinkedProgram {
+    Linker::new(obj, main, true).finish().map(|l| l.out)
+}
+
+/// [`link`] without the code: the same decisions, errors and func_info, with instructions and
+/// line_info only counted.
+pub fn link_summary(obj: &Object<'_>, main: usize) -> Result<LinkSummary, LinkError> {
+    Linker::new(obj, main, false).finish().map(|l| LinkSummary {
+        subprogs: l.out.subprogs,
+        func_info: l.out.func_info,
+        insn_cnt: l.insn_cnt,
+        line_info: l.out.line_info.map(|_| l.line_info_cnt),
+        log: l.out.log,
+    })
+}
+
+impl<'o, 'a> Linker<'o, 'a> {
+    fn new(obj: &'o Object<'a>, main: usize, keep_code: bool) -> Self {
+        Linker {
+            obj,
             main,
-            insns: Vec::new(),
-            subprogs: Vec::new(),
-            func_info: None,
-            line_info: None,
-            log: Log::default(),
-        },
-    };
-    match l.run() {
-        Ok(()) => Ok(l.out),
-        Err(message) => {
-            let mut log = l.out.log;
-            log.warn(message.clone());
-            Err(LinkError { message, log })
+            sub_insn_off: vec![0; obj.programs.len()],
+            sorted: [Vec::new(), Vec::new()],
+            out: LinkedProgram {
+                main,
+                insns: Vec::new(),
+                subprogs: Vec::new(),
+                func_info: None,
+                line_info: None,
+                log: Log::default(),
+            },
+            keep_code,
+            insn_cnt: 0,
+            line_info_cnt: 0,
+        }
+    }
+
+    fn finish(mut self) -> Result<Self, LinkError> {
+        match self.run() {
+            Ok(()) => Ok(self),
+            Err(message) => {
+                let mut log = self.out.log;
+                log.warn(message.clone());
+                Err(LinkError { message, log })
+            }
         }
     }
 }
@@ -126,19 +173,44 @@ impl Linker<'_, '_> {
     }
 
     fn append_code(&mut self, p: usize) -> usize {
-        let start = self.out.insns.len();
+        let start = self.insn_cnt;
         if let Some(prog) = self.obj.programs.get(p) {
-            self.out.insns.extend_from_slice(&prog.insns);
-            // libbpf marks subprogram-address loads as BPF_PSEUDO_FUNC before linking.
-            for r in &prog.relocs {
-                if matches!(r.kind, RelocKind::SubprogAddr { .. }) {
-                    if let Some(insn) = self.out.insns.get_mut(start + r.insn_idx) {
-                        insn.src = PSEUDO_FUNC;
+            self.insn_cnt += prog.insns.len();
+            if self.keep_code {
+                self.out.insns.extend_from_slice(&prog.insns);
+                // libbpf marks subprogram-address loads as BPF_PSEUDO_FUNC before linking.
+                for r in &prog.relocs {
+                    if matches!(r.kind, RelocKind::SubprogAddr { .. }) {
+                        if let Some(insn) = self.out.insns.get_mut(start + r.insn_idx) {
+                            insn.src = PSEUDO_FUNC;
+                        }
                     }
                 }
             }
         }
         start
+    }
+
+    /// Instruction `insn_idx` of program `p` as linking sees it when it reaches it: each one is
+    /// visited once, before its own call immediate is fixed, so the copy (when kept) and the
+    /// original with libbpf's PSEUDO_FUNC marking are the same.
+    fn insn(&self, prog: &super::Program, at: usize, insn_idx: usize) -> Option<Insn> {
+        if self.keep_code {
+            return self.out.insns.get(at).copied();
+        }
+        let mut insn = prog.insns.get(insn_idx).copied()?;
+        if insn.code == LD_IMM64 {
+            let addr = prog
+                .relocs
+                .binary_search_by_key(&insn_idx, |r| r.insn_idx)
+                .ok()
+                .and_then(|i| prog.relocs.get(i))
+                .is_some_and(|r| matches!(r.kind, RelocKind::SubprogAddr { .. }));
+            if addr {
+                insn.src = PSEUDO_FUNC;
+            }
+        }
+        Some(insn)
     }
 
     fn run(&mut self) -> Result<(), String> {
@@ -159,7 +231,7 @@ impl Linker<'_, '_> {
             *next += 1;
             let p_off = if p == self.main { 0 } else { self.sub_off(p) };
             let at = p_off + insn_idx;
-            let Some(insn) = self.out.insns.get(at).copied() else {
+            let Some(insn) = self.insn(prog, at, insn_idx) else {
                 continue;
             };
             if !insn.is_subprog_call() && !insn.is_pseudo_func() {
@@ -228,12 +300,8 @@ impl Linker<'_, '_> {
         if self.obj.btf_ext.is_none() {
             return Ok(());
         }
-        let name = self
-            .obj
-            .programs
-            .get(p)
-            .map_or("", |x| x.name.as_str())
-            .to_string();
+        let obj = self.obj;
+        let name = || obj.programs.get(p).map_or("", |x| x.name.as_str());
         for (kind, what, short) in [
             (InfoKind::FuncInfo, "function info", "func info"),
             (InfoKind::LineInfo, "line info", "line info"),
@@ -248,10 +316,11 @@ impl Linker<'_, '_> {
             match self.adjust(p, kind) {
                 Some(()) => {}
                 None if has_existing => {
-                    return Err(format!("prog '{name}': missing .BTF.ext {what}."));
+                    return Err(format!("prog '{}': missing .BTF.ext {what}.", name()));
                 }
                 None => self.out.log.warn(format!(
-                    "prog '{name}': missing .BTF.ext {what} for the main program, skipping all of .BTF.ext {short}."
+                    "prog '{}': missing .BTF.ext {what} for the main program, skipping all of .BTF.ext {short}.",
+                    name()
                 )),
             }
         }
@@ -318,6 +387,17 @@ impl Linker<'_, '_> {
             (first?, end)
         };
         let bytes = block.records.get(first * rs..end * rs)?;
+        if kind == InfoKind::LineInfo {
+            self.line_info_cnt += end - first;
+            if !self.keep_code {
+                self.out.line_info.get_or_insert_with(|| InfoRecords {
+                    rec_size: info.rec_size,
+                    data: Vec::new(),
+                    endian,
+                });
+                return Some(());
+            }
+        }
         let p_off = if p == self.main { 0 } else { self.sub_off(p) };
         let adj = p_off as i64 - prog.sec_insn_off as i64;
         let target = match kind {

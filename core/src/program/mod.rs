@@ -6,7 +6,7 @@ pub mod insn;
 mod link;
 pub mod sec_def;
 
-pub use link::{link, InfoRecords, LinkedProgram};
+pub use link::{link, link_summary, InfoRecords, LinkSummary, LinkedProgram};
 
 use crate::elf::consts as elf;
 

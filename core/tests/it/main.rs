@@ -7,6 +7,7 @@ mod dump;
 mod fuzz_regressions;
 mod golden;
 mod hostile;
+mod link_summary;
 mod portable;
 mod roundtrip;
 mod verdict;
