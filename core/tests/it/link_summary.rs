@@ -42,7 +42,7 @@ fn agree(label: &str, data: &[u8]) -> usize {
 
 #[test]
 fn summary_equals_full_link_on_fixtures_and_corrupted_copies() {
-    let mut rng = Rng(0x5eed_11_4b);
+    let mut rng = Rng(0x5eed_114b);
     let mut compared = 0;
     for (name, data) in fixtures() {
         compared += agree(&name, &data);
