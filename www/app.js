@@ -1,15 +1,22 @@
-// The playground page: file input and examples → argctx (WebAssembly) → rendered report.
+// The playground page: file input and examples → argctx (WebAssembly) → rendered report, in two
+// views: what libbpf does (`explain`) and whether each program loads per kernel (`check`).
 
 import { call, load } from './wasm.js';
 import {
   btfEntries,
+  checkOptions,
+  detailId,
   explainOptions,
   filterEntries,
   h,
+  kernelList,
   readUrlState,
   renderBtfExt,
   renderProgram,
   renderSummary,
+  renderVerdictDetail,
+  renderVerdictMatrix,
+  renderVerdictSummary,
   urlQuery,
 } from './render.js';
 
@@ -32,7 +39,17 @@ const state = {
   text: undefined,
   // Programs named by the URL on load that the object may not have (the core reports those).
   urlPrograms: [],
+  // The "Will it load?" view: its report (computed while the view is shown), the options it was
+  // computed with, its text, the open cell ({program, kernel}) and whether the error shown is its.
+  view: 'explain',
+  verdict: null,
+  verdictOptions: null,
+  verdictText: undefined,
+  selected: null,
+  verdictError: false,
 };
+
+const VIEWS = ['explain', 'check'];
 
 function setState(s) {
   main.dataset.state = s;
@@ -55,6 +72,7 @@ function showError(msg) {
 function clearError() {
   $('error').hidden = true;
   $('error').replaceChildren();
+  state.verdictError = false;
 }
 
 function message(e) {
@@ -79,10 +97,31 @@ function options() {
   });
 }
 
+/** The options of the "Will it load?" view (programs: those checked, as for explain). */
+function verdictOptions(programs = selectedPrograms()) {
+  return checkOptions({
+    arch: $('arch').value,
+    loader: document.querySelector('input[name=loader]:checked')?.value,
+    kernels: kernelList($('kernels').value),
+    kernelBtf: $('kernel-btf').checked,
+    programs,
+  });
+}
+
 function updateUrl() {
   const f = currentFile();
   const o = options();
-  const q = urlQuery({ example: f?.example ?? '', arch: o.arch, kernel: o.kernel, programs: o.programs });
+  const v = verdictOptions();
+  const q = urlQuery({
+    example: f?.example ?? '',
+    arch: o.arch,
+    kernel: o.kernel,
+    programs: o.programs,
+    view: state.view,
+    kernels: v.kernels,
+    loader: v.loader,
+    kernelBtf: v.kernel_btf,
+  });
   history.replaceState(null, '', `${location.pathname}${q}`);
 }
 
@@ -113,6 +152,17 @@ function resetResults() {
   $('program-list').replaceChildren();
   $('summary').replaceChildren();
   $('report-json').textContent = '';
+  clearVerdict();
+}
+
+function clearVerdict() {
+  state.verdict = null;
+  state.verdictOptions = null;
+  state.verdictText = undefined;
+  $('verdict-summary').replaceChildren();
+  $('verdict-matrix').replaceChildren();
+  $('verdict-json').textContent = '';
+  $('check-text').textContent = '';
 }
 
 /** Analyses the current file with the current options; `fresh` also lists its programs. */
@@ -134,6 +184,7 @@ async function analyse({ fresh = false } = {}) {
     }
     updateUrl();
     const opts = options();
+    const vopts = verdictOptions(opts.programs);
     // Programs named only by the URL apply to the first analysis.
     state.urlPrograms = [];
     const report = await call('explain', f.bytes, opts);
@@ -151,10 +202,14 @@ async function analyse({ fresh = false } = {}) {
         if (run === state.run) main.dataset.paintedMs = (performance.now() - state.startedAt).toFixed(1);
       }),
     );
+    if (state.view === 'check') {
+      if (!(await verdict(run, f, vopts))) return;
+    } else {
+      say(
+        `${f.name}: ${report.programs.length} program${report.programs.length === 1 ? '' : 's'} analysed in ${ms.toFixed(0)} ms.`,
+      );
+    }
     setState('ready');
-    say(
-      `${f.name}: ${report.programs.length} program${report.programs.length === 1 ? '' : 's'} analysed in ${ms.toFixed(0)} ms.`,
-    );
   } catch (e) {
     if (run !== state.run) return;
     resetResults();
@@ -176,6 +231,166 @@ function render(report) {
   $('download-btf').disabled = !report.btf || !!report.error;
   $('results').hidden = false;
   refreshPanels();
+}
+
+// ---- the "Will it load?" view ----
+
+/** Computes and shows the verdicts for run `run`; false (and the error shown) when it fails. */
+async function verdict(run, f, vopts) {
+  const started = performance.now();
+  try {
+    const r = await call('check', f.bytes, vopts);
+    if (run !== state.run) return false;
+    clearVerdict();
+    state.verdict = r;
+    state.verdictOptions = vopts;
+    renderVerdict(r);
+    const n = r.programs.length;
+    say(
+      `${f.name}: ${n} program${n === 1 ? '' : 's'} judged on ${r.kernels.length} kernel${r.kernels.length === 1 ? '' : 's'} in ${(performance.now() - started).toFixed(0)} ms.`,
+    );
+    return true;
+  } catch (e) {
+    if (run !== state.run) return false;
+    clearVerdict();
+    $('verdict-matrix').replaceChildren(h('p', { class: 'muted' }, 'No verdict: see the error above.'));
+    setState('error');
+    say('');
+    showError(`${f.name}: ${message(e)}`);
+    state.verdictError = true;
+    return false;
+  }
+}
+
+/** Re-judges the current file after a change of the view's own options (or on showing it). */
+async function reverdict() {
+  const f = currentFile();
+  if (!f || !state.report) return;
+  const run = ++state.run;
+  main.dataset.run = String(run);
+  setState('loading');
+  say(`Judging ${f.name}…`);
+  clearError();
+  updateUrl();
+  if (await verdict(run, f, verdictOptions())) setState('ready');
+}
+
+function renderVerdict(r) {
+  $('verdict-summary').replaceChildren(renderVerdictSummary(r));
+  $('verdict-matrix').replaceChildren(renderVerdictMatrix(r));
+  $('verdict-json').textContent = JSON.stringify(r);
+  if (!$('kernels').value.trim()) $('kernels').placeholder = r.kernels.map((k) => k.kernel).join(' ');
+  // The cell that was open stays open when it still exists.
+  const sel = state.selected;
+  const again = sel && cellButtons().find((b) => b.dataset.program === sel.program && b.dataset.kernel === sel.kernel);
+  if (again) toggleCell(again);
+  else state.selected = null;
+  refreshCheckText();
+}
+
+function cellButtons() {
+  return [...document.querySelectorAll('#verdict-matrix .cell-button')];
+}
+
+/** Opens the detail of a cell (closing any other), or closes it when it is the open one. */
+function toggleCell(btn) {
+  const wasOpen = btn.getAttribute('aria-expanded') === 'true';
+  for (const b of cellButtons()) b.setAttribute('aria-expanded', 'false');
+  for (const row of document.querySelectorAll('#verdict-matrix tr.verdict-detail')) {
+    row.hidden = true;
+    row.cells[0].replaceChildren();
+  }
+  if (wasOpen) {
+    state.selected = null;
+    return;
+  }
+  const i = Number(btn.dataset.index);
+  const p = state.verdict.programs[i];
+  const k = p.kernels[Number(btn.dataset.col)];
+  btn.setAttribute('aria-expanded', 'true');
+  const row = $(detailId(i));
+  row.cells[0].replaceChildren(renderVerdictDetail(p, k));
+  row.hidden = false;
+  state.selected = { program: p.name, kernel: k.kernel };
+}
+
+/** Arrow keys move between cells; Escape closes the open detail and returns to its cell. */
+function matrixKeys(ev) {
+  if (ev.key === 'Escape') {
+    const open = cellButtons().find((b) => b.getAttribute('aria-expanded') === 'true');
+    if (!open) return;
+    ev.preventDefault();
+    toggleCell(open);
+    open.focus();
+    return;
+  }
+  const btn = ev.target.closest?.('.cell-button');
+  if (!btn) return;
+  let i = Number(btn.dataset.index);
+  let j = Number(btn.dataset.col);
+  const last = state.verdict.kernels.length - 1;
+  if (ev.key === 'ArrowLeft') j -= 1;
+  else if (ev.key === 'ArrowRight') j += 1;
+  else if (ev.key === 'ArrowUp') i -= 1;
+  else if (ev.key === 'ArrowDown') i += 1;
+  else if (ev.key === 'Home') j = 0;
+  else if (ev.key === 'End') j = last;
+  else return;
+  const target = cellButtons().find((b) => Number(b.dataset.index) === i && Number(b.dataset.col) === j);
+  ev.preventDefault();
+  target?.focus();
+}
+
+function setView(view) {
+  state.view = VIEWS.includes(view) ? view : 'explain';
+  for (const v of VIEWS) {
+    const on = v === state.view;
+    $(`tab-${v}`).setAttribute('aria-selected', String(on));
+    $(`tab-${v}`).tabIndex = on ? 0 : -1;
+    $(`view-${v}`).hidden = !on;
+  }
+  // The fallback/native choice and the rewritten BTF belong to the explain view.
+  $('kernel-field').hidden = state.view === 'check';
+  $('download-btf').hidden = state.view === 'check';
+  main.dataset.view = state.view;
+}
+
+async function showView(view) {
+  if (view === state.view) return;
+  setView(view);
+  updateUrl();
+  if (state.view === 'check' && state.report && !state.verdict) {
+    await reverdict();
+  } else if (state.view === 'explain' && state.verdictError) {
+    // The error was the verdict's: the explain view has none.
+    clearError();
+    setState('ready');
+  }
+}
+
+function tabKeys(ev) {
+  const i = VIEWS.indexOf(state.view);
+  let next;
+  if (ev.key === 'ArrowRight') next = VIEWS[(i + 1) % VIEWS.length];
+  else if (ev.key === 'ArrowLeft') next = VIEWS[(i + VIEWS.length - 1) % VIEWS.length];
+  else if (ev.key === 'Home') next = VIEWS[0];
+  else if (ev.key === 'End') next = VIEWS[VIEWS.length - 1];
+  else return;
+  ev.preventDefault();
+  $(`tab-${next}`).focus();
+  showView(next);
+}
+
+async function refreshCheckText() {
+  if (!$('check-text-section').open || !state.verdict) return;
+  if (state.verdictText === undefined) {
+    try {
+      state.verdictText = await call('check_text', currentFile().bytes, state.verdictOptions);
+    } catch (e) {
+      state.verdictText = message(e);
+    }
+  }
+  $('check-text').textContent = state.verdictText;
 }
 
 // ---- lazily filled panels ----
@@ -270,9 +485,10 @@ async function downloadBtf() {
 }
 
 function downloadJson() {
-  if (!state.report) return;
-  const json = `${JSON.stringify(state.report, null, 2)}\n`;
-  download(`${baseName()}.explain.json`, new Blob([json], { type: 'application/json' }));
+  const [report, kind] = state.view === 'check' ? [state.verdict, 'check'] : [state.report, 'explain'];
+  if (!report) return;
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  download(`${baseName()}.${kind}.json`, new Blob([json], { type: 'application/json' }));
 }
 
 // ---- inputs ----
@@ -302,6 +518,7 @@ async function openFiles(fileList) {
 
 async function select(index) {
   state.current = index;
+  state.selected = null;
   $('loaded').value = String(index);
   resetResults();
   await analyse({ fresh: true });
@@ -376,6 +593,17 @@ function wire() {
     for (const i of document.querySelectorAll('#programs input[name=program]')) i.checked = false;
     rerun();
   });
+  for (const v of VIEWS) $(`tab-${v}`).addEventListener('click', () => showView(v));
+  document.querySelector('[role=tablist]').addEventListener('keydown', tabKeys);
+  $('kernels').addEventListener('change', reverdict);
+  for (const r of document.querySelectorAll('input[name=loader]')) r.addEventListener('change', reverdict);
+  $('kernel-btf').addEventListener('change', reverdict);
+  $('verdict-matrix').addEventListener('click', (ev) => {
+    const btn = ev.target.closest?.('.cell-button');
+    if (btn) toggleCell(btn);
+  });
+  $('verdict-matrix').addEventListener('keydown', matrixKeys);
+  $('check-text-section').addEventListener('toggle', refreshCheckText);
   $('btf-section').addEventListener('toggle', refreshBtf);
   $('ext-section').addEventListener('toggle', refreshExt);
   $('text-section').addEventListener('toggle', refreshText);
@@ -394,7 +622,7 @@ function wire() {
       t instanceof HTMLTextAreaElement ||
       t instanceof HTMLSelectElement ||
       t.isContentEditable;
-    if (ev.key !== '/' || typing || ev.ctrlKey || ev.metaKey || ev.altKey || !state.report) return;
+    if (ev.key !== '/' || typing || ev.ctrlKey || ev.metaKey || ev.altKey || !state.report || state.view !== 'explain') return;
     ev.preventDefault();
     $('btf-section').open = true;
     $('btf-search').focus();
@@ -419,6 +647,10 @@ async function start() {
   if (url.kernel === 'native' || url.kernel === 'fallback') {
     document.querySelector(`input[name=kernel][value=${url.kernel}]`).checked = true;
   }
+  document.querySelector(`input[name=loader][value=${url.loader === 'plain' ? 'plain' : 'libbpf'}]`).checked = true;
+  $('kernels').value = url.kernels.join(' ');
+  $('kernel-btf').checked = url.kernelBtf;
+  setView(url.view);
   setState('idle');
   if (url.example) {
     state.urlPrograms = url.programs;

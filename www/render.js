@@ -1,4 +1,5 @@
-// Turns argctx's reports (the JSON contract of `argctx explain --format json`) into DOM.
+// Turns argctx's reports (the JSON contracts of `argctx explain --format json` and of
+// `argctx check --format json`'s report) into DOM.
 // Every string from a file is inserted as text, never as HTML.
 
 /** Creates an element: h('p', {class: 'x', dataset: {a: 1}}, 'text', child, …). */
@@ -370,7 +371,7 @@ export function renderBtfExt(x) {
   return h('div', { class: 'btf-ext' }, parts);
 }
 
-/** Reads the URL's options: {example, src, arch, kernel, programs}. */
+/** Reads the URL's options: {example, src, arch, kernel, programs, view, kernels, loader, kernelBtf}. */
 export function readUrlState(search = location.search) {
   const q = new URLSearchParams(search);
   return {
@@ -379,16 +380,24 @@ export function readUrlState(search = location.search) {
     arch: q.get('arch') ?? '',
     kernel: q.get('kernel') ?? '',
     programs: q.getAll('program'),
+    view: q.get('view') ?? '',
+    kernels: kernelList(q.get('kernels') ?? ''),
+    loader: q.get('loader') ?? '',
+    kernelBtf: q.get('kernel_btf') !== 'no',
   };
 }
 
 /** The query string for a state (defaults left out). */
-export function urlQuery({ example, arch, kernel, programs }) {
+export function urlQuery({ example, arch, kernel, programs, view, kernels, loader, kernelBtf }) {
   const q = new URLSearchParams();
   if (example) q.set('example', example);
   if (arch && arch !== 'x86_64') q.set('arch', arch);
   if (kernel && kernel !== 'fallback') q.set('kernel', kernel);
   for (const p of programs ?? []) q.append('program', p);
+  if (view && view !== 'explain') q.set('view', view);
+  if (kernels?.length) q.set('kernels', kernels.join(','));
+  if (loader && loader !== 'libbpf') q.set('loader', loader);
+  if (kernelBtf === false) q.set('kernel_btf', 'no');
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -396,4 +405,246 @@ export function urlQuery({ example, arch, kernel, programs }) {
 /** The explain options the core takes. */
 export function explainOptions({ arch, kernel, programs }) {
   return { programs: programs ?? [], arch: arch || 'x86_64', kernel: kernel || 'fallback' };
+}
+
+/** The options `check` takes (argctx check's flags); no kernels: the core's default set. */
+export function checkOptions({ arch, loader, kernels, kernelBtf, programs }) {
+  return {
+    kernels: kernels ?? [],
+    arch: arch || 'x86_64',
+    loader: loader || 'libbpf',
+    kernel_btf: kernelBtf !== false,
+    programs: programs ?? [],
+  };
+}
+
+/** Kernel names typed by the user: separated by spaces or commas. */
+export function kernelList(text) {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+// ---- the "Will it load?" view (argctx check) ----
+
+/** Per load value: the mark and the word shown (never colour alone). */
+export const LOADS = {
+  yes: { mark: '✓', word: 'loads' },
+  no: { mark: '✗', word: 'fails' },
+  unknown: { mark: '?', word: 'unknown' },
+};
+
+/** Per load path: a short label and what it means. */
+export const PATHS = {
+  native: ['native', 'the kernel reads arg:ctx itself (6.8+): the BTF is sent as compiled'],
+  fallback: ['fallback', 'no native arg:ctx: libbpf rewrites tagged context arguments where it can'],
+  no_fallback: ['no fallback', 'no native arg:ctx and a loader without the fallback: arg:ctx tags are ignored'],
+  inline: ['inline', 'before 5.6: no global functions, every subprogram is verified inline with its caller'],
+};
+
+function loadOf(load) {
+  return LOADS[load] ?? { mark: '?', word: String(load) };
+}
+
+/** The id of the detail row of a program (stable, safe for any program name). */
+export function detailId(index) {
+  return `verdict-detail-${index}`;
+}
+
+/** Loader, architecture, kernels and what limits the verdicts. */
+export function renderVerdictSummary(r) {
+  const sanitized = r.kernels.flatMap((k) => k.sanitized.map((z) => `kernel ${k.kernel}: the loader sends ${z}`));
+  const n = r.programs.length;
+  return h(
+    'div',
+    { class: 'summary' },
+    h(
+      'p',
+      {},
+      'Loader: ',
+      h('strong', {}, r.loader === 'plain' ? 'without the __arg_ctx fallback' : 'libbpf 1.4+ (the __arg_ctx fallback before 6.8)'),
+      ' · architecture ',
+      h('strong', {}, r.arch),
+      r.kernel_btf ? ' · kernels with their own BTF' : ' · kernels without their own BTF',
+      ` · ${n} program${n === 1 ? '' : 's'} on ${r.kernels.length} kernel${r.kernels.length === 1 ? '' : 's'}`,
+    ),
+    h(
+      'p',
+      { class: 'legend muted' },
+      Object.entries(LOADS).map(([k, v], i) => [i ? ' · ' : '', h('span', { class: `load-mark load-${k}`, 'aria-hidden': 'true' }, v.mark), ` ${v.word}`]),
+      ' — select a cell for the reasons and the lines the verifier prints.',
+    ),
+    sanitized.length ? h('ul', { class: 'notes' }, sanitized.map((t) => h('li', {}, t))) : null,
+    r.warnings.length ? h('ul', { class: 'warnings global' }, r.warnings.map((w) => h('li', {}, `warning: ${w}`))) : null,
+  );
+}
+
+/** The program × kernel table; each cell is a button that opens the program's detail row. */
+export function renderVerdictMatrix(r) {
+  if (!r.programs.length) return h('p', { class: 'muted' }, 'The object has no programs.');
+  const cols = r.kernels.length + 2;
+  const rows = r.programs.flatMap((p, i) => [
+    h(
+      'tr',
+      { class: 'verdict-row', dataset: { program: p.name } },
+      h(
+        'th',
+        { scope: 'row' },
+        code(p.name),
+        p.autoload ? null : h('span', { class: 'muted autoload-off' }, ' autoload off'),
+      ),
+      h('td', { class: 'prog-type' }, p.prog_type),
+      p.kernels.map((k, j) => {
+        const l = loadOf(k.load);
+        const [path, pathTitle] = PATHS[k.path] ?? [k.path, ''];
+        return h(
+          'td',
+          { class: `verdict-cell load-${k.load}`, dataset: { kernel: k.kernel, load: k.load } },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'cell-button',
+              'aria-expanded': 'false',
+              'aria-controls': detailId(i),
+              title: pathTitle,
+              dataset: { program: p.name, kernel: k.kernel, index: i, col: j },
+            },
+            h('span', { class: 'load-mark', 'aria-hidden': 'true' }, l.mark),
+            ' ',
+            h('span', { class: 'load-word' }, l.word),
+            h('span', { class: 'load-path' }, path),
+          ),
+        );
+      }),
+    ),
+    h('tr', { class: 'verdict-detail', id: detailId(i), hidden: true, dataset: { program: p.name } }, h('td', { colspan: cols })),
+  ]);
+  return h(
+    'table',
+    { class: 'verdict' },
+    h('caption', {}, 'Will each program load? Select a cell for the reasons.'),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, 'program'),
+        h('th', { scope: 'col' }, 'type'),
+        r.kernels.map((k) =>
+          h(
+            'th',
+            { scope: 'col', class: 'kernel-col', dataset: { kernel: k.kernel } },
+            k.kernel,
+            k.kernel !== k.version ? h('span', { class: 'muted kernel-version' }, ` (${k.version})`) : null,
+            h('span', { class: 'kernel-native' }, k.native_arg_ctx ? 'arg:ctx' : 'no arg:ctx'),
+          ),
+        ),
+      ),
+    ),
+    h('tbody', {}, rows),
+  );
+}
+
+function problemWhere(pb) {
+  if (!pb.subprog) return null;
+  return [code(`${pb.subprog}()`), pb.arg === null ? '' : ` arg#${pb.arg}`, ': '];
+}
+
+function logBlock(lines, label) {
+  return lines.length ? h('pre', { class: 'kernel-log', 'aria-label': label }, lines.join('\n')) : null;
+}
+
+/** Why program `p` loads or not on kernel verdict `k`: problems, verifier lines, argument types. */
+export function renderVerdictDetail(p, k) {
+  const l = loadOf(k.load);
+  const [path, pathTitle] = PATHS[k.path] ?? [k.path, ''];
+  const firstFatal = k.problems.find((pb) => pb.fatal);
+  const sameLog = firstFatal && firstFatal.kernel_log.join('\n') === k.expected_log.join('\n');
+  const subNotes = p.subprogs.filter((s) => s.notes.length);
+  return h(
+    'div',
+    { class: 'detail', dataset: { program: p.name, kernel: k.kernel, load: k.load } },
+    h(
+      'h4',
+      {},
+      code(p.name),
+      ` on ${k.kernel}${k.kernel === k.version ? '' : ` (${k.version})`}: `,
+      h('span', { class: `load-badge load-${k.load}` }, h('span', { 'aria-hidden': 'true' }, `${l.mark} `), l.word),
+    ),
+    h(
+      'p',
+      { class: 'meta' },
+      'path ',
+      h('strong', {}, path),
+      pathTitle ? ` (${pathTitle})` : '',
+      ' · section ',
+      code(p.section),
+      ' · context ',
+      p.context ? code(p.context) : 'unknown',
+      ' · arg:ctx accepts (6.8+) ',
+      code(p.arg_ctx_accepts),
+    ),
+    k.problems.length
+      ? h(
+          'ol',
+          { class: 'problems' },
+          k.problems.map((pb) =>
+            h(
+              'li',
+              {
+                class: `problem ${pb.fatal ? 'fatal' : 'warning'}`,
+                dataset: { code: pb.code, subprog: pb.subprog ?? '', arg: pb.arg ?? '', fatal: String(pb.fatal) },
+              },
+              h('span', { class: `severity ${pb.fatal ? 'fatal' : 'warning'}` }, pb.fatal ? 'error' : 'warning'),
+              ' ',
+              h('span', { class: 'problem-message' }, problemWhere(pb), prose(pb.message)),
+              h('span', { class: 'muted problem-code' }, ` (${pb.code})`),
+              pb.kernel_log.length
+                ? [
+                    h('p', { class: 'log-label' }, pb === firstFatal ? 'The verifier stops here; its log will contain:' : 'The verifier prints:'),
+                    logBlock(pb.kernel_log, `verifier log for ${pb.code}`),
+                  ]
+                : null,
+            ),
+          ),
+        )
+      : h('p', { class: 'muted' }, k.load === 'yes' ? 'Nothing about its arguments stops it.' : 'No problem recorded.'),
+    k.expected_log.length && !sameLog
+      ? [h('p', { class: 'log-label' }, 'Expected in the verifier log:'), logBlock(k.expected_log, 'expected verifier log')]
+      : null,
+    k.notes.length || p.notes.length || subNotes.length
+      ? h(
+          'ul',
+          { class: 'notes' },
+          k.notes.map((n) => h('li', {}, prose(n))),
+          p.notes.map((n) => h('li', {}, prose(n))),
+          subNotes.flatMap((s) => s.notes.map((n) => h('li', {}, code(`${s.name}()`), ': ', prose(n)))),
+        )
+      : null,
+    k.subprogs.length
+      ? h(
+          'details',
+          { class: 'arg-types' },
+          h('summary', {}, `How ${k.kernel} types the arguments of ${k.subprogs.length} global subprogram${k.subprogs.length === 1 ? '' : 's'}`),
+          table(
+            'arguments as this kernel sees them',
+            ['func#', 'subprogram as sent', 'argument', 'the verifier’s type'],
+            k.subprogs.flatMap((s) =>
+              (s.args.length ? s.args : [null]).map((a) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, String(s.func)),
+                  h('td', {}, code(s.prototype)),
+                  a ? h('td', {}, `arg#${a.index} `, code(a.decl), a.tags.length ? ` [${a.tags.join(', ')}]` : '') : h('td', {}, '—'),
+                  a
+                    ? h('td', {}, h('strong', {}, a.class), ` ${a.how}`)
+                    : h('td', {}, 'the kernel refuses the prototype'),
+                ),
+              ),
+            ),
+          ),
+        )
+      : null,
+  );
 }

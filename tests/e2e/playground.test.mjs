@@ -1,6 +1,7 @@
 // The playground in Debian's headless Chromium, checked against the CLI: every fixture through the
 // file input, the options, URL state, corrupt input, trap recovery, the embed view, the panels,
-// downloads and screenshots (tests/e2e/artifacts/, light and dark).
+// downloads, the "Will it load?" view against `argctx check`, and screenshots
+// (tests/e2e/artifacts/, light and dark).
 //
 // Needs pkg/ and target/debug/argctx built: `cargo xtask e2e` does everything.
 
@@ -339,6 +340,345 @@ describe('panels and downloads', () => {
     await assertMatchesCli(a);
     await change(() => page.selectOption('#loaded', '1'));
     await assertMatchesCli(b);
+  });
+});
+
+// ---- "Will it load?" (argctx check) ----
+
+/** `argctx check FILE --format json [options]`: the file's report. */
+function cliCheck(file, { kernels = [], arch, loader, kernelBtf = true, programs = [] } = {}) {
+  const args = ['check', file, '--format', 'json'];
+  for (const k of kernels) args.push('--kernel', k);
+  if (arch) args.push('--arch', arch);
+  if (loader) args.push('--loader', loader);
+  if (!kernelBtf) args.push('--no-kernel-btf');
+  for (const p of programs) args.push('--program', p);
+  const r = cli(...args);
+  assert.equal(r.status, 0, `argctx ${args.join(' ')}: ${r.stderr}`);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.files.length, 1);
+  return doc.files[0].report;
+}
+
+/** `argctx check FILE [options]` as text, without the file name line the CLI prints first. */
+function cliCheckText(file, kernels = []) {
+  const r = cli('check', file, ...kernels.flatMap((k) => ['--kernel', k]));
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.stdout.startsWith(`${file}\n`));
+  return r.stdout.slice(file.length + 1, -1);
+}
+
+const LOAD_WORDS = { yes: 'loads', no: 'fails', unknown: 'unknown' };
+
+function verdictReport() {
+  return page.evaluate(() => JSON.parse(document.getElementById('verdict-json').textContent));
+}
+
+/** The table as shown: kernel headers, and per program its cells (data and visible word). */
+function matrix() {
+  return page.evaluate(() => ({
+    kernels: [...document.querySelectorAll('#verdict-matrix thead th.kernel-col')].map((th) => th.dataset.kernel),
+    rows: [...document.querySelectorAll('#verdict-matrix tr.verdict-row')].map((tr) => ({
+      program: tr.dataset.program,
+      cells: [...tr.querySelectorAll('td.verdict-cell')].map((td) => ({
+        kernel: td.dataset.kernel,
+        load: td.dataset.load,
+        word: td.querySelector('.load-word').innerText,
+      })),
+    })),
+  }));
+}
+
+/** The table a CLI report must produce. */
+function expectedMatrix(report) {
+  return {
+    kernels: report.kernels.map((k) => k.kernel),
+    rows: report.programs.map((p) => ({
+      program: p.name,
+      cells: p.kernels.map((k) => ({ kernel: k.kernel, load: k.load, word: LOAD_WORDS[k.load] })),
+    })),
+  };
+}
+
+/** The page shows the CLI's verdict for `file` with these options: the data and every cell. */
+async function assertVerdictMatchesCli(file, opts = {}) {
+  const report = cliCheck(file, opts);
+  assert.deepEqual(await verdictReport(), report, 'the report behind the view is the CLI JSON');
+  assert.deepEqual(await matrix(), expectedMatrix(report), 'every cell is the CLI verdict');
+  return report;
+}
+
+/** Switches to the "Will it load?" view and waits for its verdicts. */
+async function openVerdictView() {
+  if ((await page.getAttribute('#tab-check', 'aria-selected')) === 'true') return;
+  const st = await change(() => page.click('#tab-check'));
+  assert.equal(st.view, 'check');
+  return st;
+}
+
+/** The cell of `program` on `kernel`. */
+function cell(program, kernel) {
+  return page.locator(`#verdict-matrix tr.verdict-row[data-program="${program}"] td[data-kernel="${kernel}"] button`);
+}
+
+/** The open detail, as shown. */
+function detail() {
+  return page.evaluate(() => {
+    const d = document.querySelector('#verdict-matrix tr.verdict-detail:not([hidden]) .detail');
+    if (!d) return null;
+    return {
+      ...d.dataset,
+      problems: [...d.querySelectorAll('.problem')].map((li) => ({
+        code: li.dataset.code,
+        subprog: li.dataset.subprog,
+        arg: li.dataset.arg,
+        fatal: li.dataset.fatal,
+        message: li.querySelector('.problem-message').innerText,
+        log: li.querySelector('.kernel-log')?.innerText.split('\n') ?? [],
+      })),
+    };
+  });
+}
+
+/** The detail a CLI kernel verdict must produce. */
+function expectedDetail(program, k) {
+  return {
+    program: program.name,
+    kernel: k.kernel,
+    load: k.load,
+    problems: k.problems.map((pb) => ({
+      code: pb.code,
+      subprog: pb.subprog ?? '',
+      arg: pb.arg === null ? '' : String(pb.arg),
+      fatal: String(pb.fatal),
+      // "subprog() arg#N: " then the message, backticked spans as <code>.
+      message: `${pb.subprog ? `${pb.subprog}()${pb.arg === null ? '' : ` arg#${pb.arg}`}: ` : ''}${pb.message.split('`').length % 2 ? pb.message.replaceAll('`', '') : pb.message}`,
+      log: pb.kernel_log,
+    })),
+  };
+}
+
+describe('will it load? (the verdict view equals argctx check)', () => {
+  for (const name of fixtures()) {
+    test(name, async () => {
+      const file = join(FIXTURES, `${name}.o`);
+      const st = await choose(file);
+      assert.equal(st.file, `${name}.o`);
+      await openVerdictView();
+      assert.ok(await page.locator('#error').isHidden());
+      const report = await assertVerdictMatchesCli(file);
+      assert.deepEqual(report.kernels.map((k) => k.kernel), ['5.10', '5.15', '6.1', '6.6', '6.8', 'latest']);
+    });
+  }
+
+  test('fentry: fails on 6.1 with the verifier lines, loads on 6.8', async () => {
+    const file = join(FIXTURES, 'fentry.o');
+    await choose(file);
+    await openVerdictView();
+    const report = await assertVerdictMatchesCli(file);
+    const prog = report.programs.find((p) => p.name === 'fentry_unlink');
+    const on = (k) => prog.kernels.find((x) => x.kernel === k);
+    assert.equal(on('6.1').load, 'no');
+    assert.equal(on('6.8').load, 'yes');
+    assert.equal(await cell('fentry_unlink', '6.1').innerText(), '✗ fails\nfallback');
+    assert.equal(await cell('fentry_unlink', '6.8').innerText(), '✓ loads\nnative');
+
+    await cell('fentry_unlink', '6.1').click();
+    assert.equal(await cell('fentry_unlink', '6.1').getAttribute('aria-expanded'), 'true');
+    const shown = await detail();
+    assert.deepEqual(shown, expectedDetail(prog, on('6.1')));
+    assert.equal(shown.problems[0].code, 'size_unknown');
+    assert.deepEqual(shown.problems[0].log, on('6.1').expected_log);
+    assert.deepEqual(shown.problems[0].log, [
+      'Validating fe_arg_count() func#1...',
+      "arg#0 reference type('UNKNOWN ') size cannot be determined: -22",
+    ]);
+    await page.screenshot({ path: join(ARTIFACTS, 'verdict-fentry-light.png'), fullPage: true });
+
+    // Another cell replaces the detail; the same cell again closes it.
+    await cell('fentry_unlink', '6.8').click();
+    assert.deepEqual(await detail(), expectedDetail(prog, on('6.8')));
+    assert.equal(await cell('fentry_unlink', '6.1').getAttribute('aria-expanded'), 'false');
+    await cell('fentry_unlink', '6.8').click();
+    assert.equal(await detail(), null);
+
+    // The text panel is `argctx check`'s text.
+    await page.click('#check-text-section > summary');
+    await page.waitForFunction(() => document.getElementById('check-text').textContent.length > 0);
+    assert.equal(await page.locator('#check-text').textContent(), cliCheckText(file));
+
+    // The JSON download is the CLI's report.
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+    assert.equal(json.suggestedFilename(), 'fentry.check.json');
+    assert.deepEqual(JSON.parse(readFileSync(await json.path(), 'utf8')), report);
+    assert.match(page.url(), /[?&]view=check(&|$)/);
+  });
+
+  test('changing the loader, the kernel list, kernel BTF and the architecture updates the table', async () => {
+    const file = join(FIXTURES, 'void_ctx.o');
+    await choose(file);
+    await openVerdictView();
+    let report = await assertVerdictMatchesCli(file);
+    assert.ok(report.programs.every((p) => p.kernels.every((k) => k.load === 'yes')));
+
+    await change(() => page.check('input[name=loader][value=plain]'));
+    report = await assertVerdictMatchesCli(file, { loader: 'plain' });
+    for (const row of (await matrix()).rows) {
+      assert.deepEqual(
+        row.cells.map((c) => c.word),
+        ['fails', 'fails', 'fails', 'fails', 'loads', 'loads'],
+        row.program,
+      );
+    }
+    assert.equal(await cell('xdp_void', '6.1').innerText(), '✗ fails\nno fallback');
+    assert.match(page.url(), /loader=plain/);
+
+    await change(async () => {
+      await page.fill('#kernels', '6.1, 6.8  latest');
+      await page.press('#kernels', 'Enter');
+    });
+    await assertVerdictMatchesCli(file, { loader: 'plain', kernels: ['6.1', '6.8', 'latest'] });
+    assert.deepEqual((await matrix()).kernels, ['6.1', '6.8', 'latest']);
+    assert.match(page.url(), /kernels=6\.1%2C6\.8%2Clatest/);
+
+    await change(() => page.check('input[name=loader][value=libbpf]'));
+    await assertVerdictMatchesCli(file, { kernels: ['6.1', '6.8', 'latest'] });
+
+    // kprobe_unlink needs the kernel's BTF to recognise its register struct by name.
+    const kprobe = join(FIXTURES, 'kprobe.o');
+    await choose(kprobe);
+    await assertVerdictMatchesCli(kprobe, { kernels: ['6.1', '6.8', 'latest'] });
+    await change(() => page.uncheck('#kernel-btf'));
+    report = await assertVerdictMatchesCli(kprobe, { kernels: ['6.1', '6.8', 'latest'], kernelBtf: false });
+    assert.equal(report.programs[0].kernels[0].load, 'no');
+    assert.match(page.url(), /kernel_btf=no/);
+    await change(() => page.check('#kernel-btf'));
+
+    // The shared architecture selector and program selection apply here too.
+    await change(() => page.selectOption('#arch', 'arm64'));
+    await assertVerdictMatchesCli(kprobe, { kernels: ['6.1', '6.8', 'latest'], arch: 'arm64' });
+    await change(() => page.check('#programs input[value=uprobe_any]'));
+    await assertVerdictMatchesCli(kprobe, { kernels: ['6.1', '6.8', 'latest'], arch: 'arm64', programs: ['uprobe_any'] });
+    assert.deepEqual((await matrix()).rows.map((r) => r.program), ['uprobe_any']);
+    await change(() => page.click('#programs-clear'));
+    await change(() => page.selectOption('#arch', 'x86_64'));
+
+    // An empty list is the core's default set.
+    await change(async () => {
+      await page.fill('#kernels', '');
+      await page.press('#kernels', 'Enter');
+    });
+    await assertVerdictMatchesCli(kprobe);
+    assert.equal(await page.getAttribute('#kernels', 'placeholder'), '5.10 5.15 6.1 6.6 6.8 latest');
+    await open('');
+  });
+
+  test('several files: the loaded-file select switches the verdicts', async () => {
+    const a = join(FIXTURES, 'fentry.o');
+    const b = join(FIXTURES, 'verdict_tags.o');
+    await choose([a, b]);
+    await openVerdictView();
+    await assertVerdictMatchesCli(a);
+    await change(() => page.selectOption('#loaded', '1'));
+    await assertVerdictMatchesCli(b);
+    await cell('xdp_nonnull_deref', '6.1').click();
+    const report = cliCheck(b);
+    const prog = report.programs.find((p) => p.name === 'xdp_nonnull_deref');
+    assert.equal(prog.kernels[2].load, 'no');
+    assert.equal(prog.kernels[4].load, 'yes');
+    assert.deepEqual(await detail(), expectedDetail(prog, prog.kernels[2]));
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(ARTIFACTS, 'verdict-tags-dark.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await change(() => page.selectOption('#loaded', '0'));
+    await assertVerdictMatchesCli(a);
+  });
+
+  test('errors show as in the other views, and the view recovers', async () => {
+    const file = join(FIXTURES, 'fentry.o');
+    await choose(file);
+    await openVerdictView();
+    let st = await change(async () => {
+      await page.fill('#kernels', '6.1 nope');
+      await page.press('#kernels', 'Enter');
+    });
+    assert.equal(st.state, 'error');
+    const r = cli('check', file, '--kernel', '6.1', '--kernel', 'nope');
+    assert.equal(r.status, 2);
+    const cliMessage = r.stderr.trim().replace(/^argctx: /, '');
+    assert.equal(cliMessage, "'nope' is not a kernel version (X.Y, X.Y.Z or latest)");
+    assert.ok((await errorText()).startsWith(`Error: fentry.o: ${cliMessage}`), await errorText());
+    assert.equal(await page.locator('#verdict-matrix tr').count(), 0);
+    // The explain view has no error; back in this view the error is shown again.
+    await page.click('#tab-explain');
+    assert.ok(await page.locator('#error').isHidden());
+    st = await change(() => page.click('#tab-check'));
+    assert.equal(st.state, 'error');
+    st = await change(async () => {
+      await page.fill('#kernels', '6.1');
+      await page.press('#kernels', 'Enter');
+    });
+    assert.equal(st.state, 'ready');
+    assert.ok(await page.locator('#error').isHidden());
+    await assertVerdictMatchesCli(file, { kernels: ['6.1'] });
+
+    // A file argctx cannot read: the same error as the explain view's.
+    const randomPath = join(ARTIFACTS, 'random.o');
+    writeFileSync(randomPath, Buffer.alloc(512, 7));
+    st = await choose(randomPath);
+    assert.equal(st.state, 'error');
+    assert.ok((await errorText()).includes(`random.o: ${cliError(randomPath)}`), await errorText());
+    assert.ok(await page.locator('#results').isHidden());
+    st = await choose(file);
+    assert.equal(st.state, 'ready');
+    await assertVerdictMatchesCli(file, { kernels: ['6.1'] });
+    await open('');
+  });
+
+  test('the keyboard switches views and opens, moves between and closes cells', async () => {
+    await choose(join(FIXTURES, 'fentry.o'));
+    await page.focus('#tab-explain');
+    const st = await change(() => page.keyboard.press('ArrowRight'));
+    assert.equal(st.view, 'check');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-check');
+    assert.ok(await page.locator('#view-explain').isHidden());
+    // Tab reaches the first cell after the view's controls.
+    let onCell = false;
+    for (let i = 0; i < 12 && !onCell; i += 1) {
+      await page.keyboard.press('Tab');
+      onCell = await page.evaluate(() => document.activeElement.classList.contains('cell-button'));
+    }
+    assert.ok(onCell, 'a cell is reachable with Tab');
+    const focused = () => page.evaluate(() => ({ ...document.activeElement.dataset }));
+    assert.equal((await focused()).kernel, '5.10');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    assert.equal((await focused()).kernel, '6.1');
+    await page.keyboard.press('Enter');
+    assert.equal((await detail())?.kernel, '6.1');
+    await page.keyboard.press('End');
+    assert.equal((await focused()).kernel, 'latest');
+    await page.keyboard.press('Escape');
+    assert.equal(await detail(), null);
+    assert.equal((await focused()).kernel, '6.1', 'Escape returns to the open cell');
+    await page.keyboard.press(' ');
+    assert.equal((await detail())?.kernel, '6.1');
+    await page.focus('#tab-check');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.getAttribute('#tab-explain', 'aria-selected'), 'true');
+    assert.ok(await page.locator('#view-check').isHidden());
+    await open('');
+  });
+
+  test('URL state opens the view with its options', async () => {
+    await open('?example=void_ctx&view=check&kernels=6.1,6.8&loader=plain');
+    const st = await settled(page, 0);
+    assert.equal(st.state, 'ready');
+    assert.equal(await page.getAttribute('#tab-check', 'aria-selected'), 'true');
+    assert.equal(await page.inputValue('#kernels'), '6.1 6.8');
+    assert.ok(await page.isChecked('input[name=loader][value=plain]'));
+    await assertVerdictMatchesCli(join(FIXTURES, 'void_ctx.o'), { kernels: ['6.1', '6.8'], loader: 'plain' });
+    await open('');
   });
 });
 

@@ -1,5 +1,6 @@
 //! The bindings, run in wasm (node): each export on real fixtures, with values cross-checked
-//! against `argctx explain --format json`, `bpftool btf dump file` and `llvm-objdump -t`.
+//! against `argctx explain --format json`, `argctx check --format json`, `bpftool btf dump file`
+//! and `llvm-objdump -t`.
 #![cfg(target_arch = "wasm32")]
 
 use serde::de::DeserializeOwned;
@@ -10,6 +11,8 @@ use wasm_bindgen_test::wasm_bindgen_test;
 const VOID_CTX: &[u8] = include_bytes!("../../tests/fixtures/void_ctx.o");
 const PERF_EVENT: &[u8] = include_bytes!("../../tests/fixtures/perf_event.o");
 const MISMATCH: &[u8] = include_bytes!("../../tests/fixtures/mismatch.o");
+const FENTRY: &[u8] = include_bytes!("../../tests/fixtures/fentry.o");
+const KPROBE: &[u8] = include_bytes!("../../tests/fixtures/kprobe.o");
 
 #[derive(Debug, Deserialize, PartialEq)]
 struct FuncInfo {
@@ -360,4 +363,230 @@ fn errors_name_what_is_wrong() {
     assert!(!e.is_empty());
     // After errors, the next call works: nothing is kept between calls.
     assert!(argctx_web::explain(VOID_CTX, JsValue::UNDEFINED).is_ok());
+}
+
+#[derive(Debug, Deserialize)]
+struct Problem {
+    subprog: Option<String>,
+    arg: Option<u32>,
+    code: String,
+    message: String,
+    kernel_log: Vec<String>,
+    fatal: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct KernelVerdict {
+    kernel: String,
+    version: String,
+    path: String,
+    load: String,
+    problems: Vec<Problem>,
+    expected_log: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ProgramVerdict {
+    name: String,
+    prog_type: String,
+    autoload: bool,
+    context: Option<String>,
+    kernels: Vec<KernelVerdict>,
+}
+
+#[derive(Debug, Deserialize)]
+struct KernelInfo {
+    kernel: String,
+    native_arg_ctx: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Verdicts {
+    format_version: u32,
+    arch: String,
+    loader: String,
+    kernel_btf: bool,
+    kernels: Vec<KernelInfo>,
+    programs: Vec<ProgramVerdict>,
+}
+
+/// `(kernel, load)` per kernel of a program.
+fn loads(p: &ProgramVerdict) -> Vec<(&str, &str)> {
+    p.kernels
+        .iter()
+        .map(|k| (k.kernel.as_str(), k.load.as_str()))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn check_fentry_fails_before_6_8_with_the_verifier_lines() {
+    // `argctx check tests/fixtures/fentry.o --format json`.
+    let r: Verdicts = from_js(argctx_web::check(FENTRY, JsValue::UNDEFINED).unwrap());
+    assert_eq!(r.format_version, 1);
+    assert_eq!(
+        (r.arch.as_str(), r.loader.as_str(), r.kernel_btf),
+        ("x86_64", "libbpf", true)
+    );
+    let kernels: Vec<_> = r
+        .kernels
+        .iter()
+        .map(|k| (k.kernel.as_str(), k.native_arg_ctx))
+        .collect();
+    assert_eq!(
+        kernels,
+        [
+            ("5.10", false),
+            ("5.15", false),
+            ("6.1", false),
+            ("6.6", false),
+            ("6.8", true),
+            ("latest", true)
+        ]
+    );
+    assert_eq!(r.programs.len(), 1);
+    let p = &r.programs[0];
+    assert_eq!(
+        (p.name.as_str(), p.prog_type.as_str(), p.autoload),
+        ("fentry_unlink", "tracing", true)
+    );
+    assert_eq!(p.context.as_deref(), Some("void *"));
+    assert_eq!(
+        loads(p),
+        [
+            ("5.10", "no"),
+            ("5.15", "no"),
+            ("6.1", "no"),
+            ("6.6", "no"),
+            ("6.8", "yes"),
+            ("latest", "yes")
+        ]
+    );
+    let k61 = &p.kernels[2];
+    assert_eq!(
+        (k61.version.as_str(), k61.path.as_str()),
+        ("6.1", "fallback")
+    );
+    let problems: Vec<_> = k61
+        .problems
+        .iter()
+        .map(|pb| (pb.subprog.as_deref(), pb.arg, pb.code.as_str(), pb.fatal))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (Some("fe_arg_count"), Some(0), "size_unknown", true),
+            (Some("fe_first_arg"), Some(0), "mem_arg_misused", true),
+            (
+                Some("fe_first_arg"),
+                Some(0),
+                "caller_passes_ctx_to_mem",
+                true
+            ),
+        ]
+    );
+    assert!(k61.problems[0]
+        .message
+        .ends_with("(kernels before 6.8 ignore arg:ctx and libbpf has no fallback for tracing programs: this needs Linux 6.8)"));
+    assert_eq!(
+        k61.expected_log,
+        [
+            "Validating fe_arg_count() func#1...",
+            "arg#0 reference type('UNKNOWN ') size cannot be determined: -22"
+        ]
+    );
+    assert_eq!(k61.problems[0].kernel_log, k61.expected_log);
+    assert_eq!(
+        k61.problems[2].kernel_log,
+        ["Caller passes invalid args into func#2"]
+    );
+    let k68 = &p.kernels[4];
+    assert_eq!((k68.path.as_str(), k68.load.as_str()), ("native", "yes"));
+    assert!(k68.problems.is_empty() && k68.expected_log.is_empty());
+}
+
+#[wasm_bindgen_test]
+fn check_options_kernels_loader_and_kernel_btf() {
+    // `--kernel 6.1 --kernel 6.1 --kernel 6.8 --loader plain`: duplicates collapse as in the CLI.
+    let r: Verdicts = from_js(
+        argctx_web::check(
+            VOID_CTX,
+            opts(r#"{"kernels":["6.1","6.1","6.8"],"loader":"plain"}"#),
+        )
+        .unwrap(),
+    );
+    assert_eq!(r.loader, "plain");
+    for p in &r.programs {
+        assert_eq!(loads(p), [("6.1", "no"), ("6.8", "yes")], "{}", p.name);
+        assert_eq!(p.kernels[0].path, "no_fallback");
+    }
+    // With libbpf's fallback the same programs load on 6.1.
+    let r: Verdicts =
+        from_js(argctx_web::check(VOID_CTX, opts(r#"{"kernels":["6.1.0-56-amd64"]}"#)).unwrap());
+    assert_eq!(r.kernels[0].kernel, "6.1");
+    assert!(r.programs.iter().all(|p| loads(p) == [("6.1", "yes")]));
+    // `--no-kernel-btf --program kprobe_unlink`: the register struct is no longer the context
+    // by name.
+    let with_btf = r#"{"kernels":["6.1","latest"],"programs":["kprobe_unlink"]}"#;
+    let r: Verdicts = from_js(argctx_web::check(KPROBE, opts(with_btf)).unwrap());
+    assert_eq!(r.programs.len(), 1);
+    assert_eq!(loads(&r.programs[0]), [("6.1", "yes"), ("latest", "yes")]);
+    let without = r#"{"kernels":["6.1","latest"],"programs":["kprobe_unlink"],"kernel_btf":false,"arch":"x86_64"}"#;
+    let r: Verdicts = from_js(argctx_web::check(KPROBE, opts(without)).unwrap());
+    assert!(!r.kernel_btf);
+    assert_eq!(loads(&r.programs[0]), [("6.1", "no"), ("latest", "yes")]);
+    // Autoload-off programs are judged too.
+    let r: Verdicts = from_js(argctx_web::check(MISMATCH, JsValue::NULL).unwrap());
+    let off: Vec<_> = r
+        .programs
+        .iter()
+        .filter(|p| !p.autoload)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(off.len(), 4);
+}
+
+#[wasm_bindgen_test]
+fn check_text_is_the_cli_matrix() {
+    let t = argctx_web::check_text(FENTRY, opts(r#"{"kernels":["6.1","6.8"]}"#)).unwrap();
+    assert!(
+        t.starts_with(
+            "program        type        6.1     6.8\nfentry_unlink  tracing      NO     yes\n"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("  kernel 6.1 (fallback): FAILS\n"), "{t}");
+}
+
+#[wasm_bindgen_test]
+fn check_errors_name_what_is_wrong() {
+    let e =
+        err_text(argctx_web::check(VOID_CTX, opts(r#"{"kernels":["6.1","6.x"]}"#)).unwrap_err());
+    assert_eq!(e, "'6.x' is not a kernel version (X.Y, X.Y.Z or latest)");
+    let e = err_text(argctx_web::check_text(VOID_CTX, opts(r#"{"kernels":["6"]}"#)).unwrap_err());
+    assert_eq!(e, "'6' is not a kernel version (X.Y, X.Y.Z or latest)");
+    let e = err_text(argctx_web::check(VOID_CTX, opts(r#"{"loader":"aya"}"#)).unwrap_err());
+    assert_eq!(e, "unknown loader 'aya' (one of: libbpf, plain)");
+    let e = err_text(argctx_web::check(VOID_CTX, opts(r#"{"kernel":"6.1"}"#)).unwrap_err());
+    assert!(
+        e.starts_with("invalid options: unknown field `kernel`"),
+        "{e}"
+    );
+    // A misspelt option is an error, not silently ignored, in every export.
+    let e = err_text(argctx_web::explain(VOID_CTX, opts(r#"{"kernels":["6.1"]}"#)).unwrap_err());
+    assert!(
+        e.starts_with("invalid options: unknown field `kernels`, expected one of"),
+        "{e}"
+    );
+    let e = err_text(argctx_web::check(VOID_CTX, opts(r#"{"kernels":"6.1"}"#)).unwrap_err());
+    assert!(e.starts_with("invalid options: "), "{e}");
+    let e = err_text(argctx_web::check(VOID_CTX, opts(r#"{"arch":"vax"}"#)).unwrap_err());
+    assert!(e.starts_with("unknown architecture 'vax'"), "{e}");
+    let e = err_text(argctx_web::check(VOID_CTX, opts(r#"{"programs":["nope"]}"#)).unwrap_err());
+    assert_eq!(e, "unsupported input: the object has no program 'nope'");
+    let e = err_text(argctx_web::check(b"not an object at all", JsValue::UNDEFINED).unwrap_err());
+    assert_eq!(
+        e,
+        "unsupported input: not an ELF file (eBPF objects are ELF64 with machine BPF)"
+    );
+    assert!(argctx_web::check(VOID_CTX, JsValue::UNDEFINED).is_ok());
 }
