@@ -1,7 +1,7 @@
 //! Target architectures: they decide which register struct a perf_event context argument may use.
 
 /// A target architecture for the BPF object's kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
 pub enum Arch {

@@ -209,6 +209,7 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
         .collect();
     let tags = builder.as_ref().map_or_else(Vec::new, Tag::all);
     let mut after_cache = HashMap::new();
+    let mut first_rec = vec![u32::MAX; original_type_cnt as usize];
     let mut programs = Vec::new();
     for (m, l) in linked {
         let Some(prog) = obj.programs.get(m) else {
@@ -247,6 +248,7 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
                     let mut ctx = FixupCtx {
                         tags: &tags,
                         after_cache: &mut after_cache,
+                        first_rec: &mut first_rec,
                         hidden: &hidden,
                         btf: b,
                         opts,
@@ -461,15 +463,19 @@ impl Tag {
     }
 }
 
-/// The prototype after the rewrite is the same text for every program with the same context
-/// struct: the original function with these arguments (rewritten so far) pointing at it.
-type AfterKey = (u32, &'static str, Vec<i32>);
+/// The prototype after a tag's rewrite is the same text for every program of the same type on the
+/// same architecture: which of the function's earlier tags were rewritten too depends only on the
+/// BTF, the program type (its context struct) and the architecture, once the function is reached.
+type AfterKey = (u32, ProgType, Arch);
 
 struct FixupCtx<'r> {
     /// The object's own `arg:ctx` DECL_TAGs, in id order.
     tags: &'r [Tag],
     /// C prototypes after the rewrite, shared by all programs.
     after_cache: &'r mut HashMap<AfterKey, Arc<str>>,
+    /// For every original type id, the first func_info record naming it (`u32::MAX`: none);
+    /// filled per program and cleared after it, so its cost follows the records, not the types.
+    first_rec: &'r mut Vec<u32>,
     /// Subprograms with hidden visibility (libbpf marks their FUNC static after the fixup).
     hidden: &'r HashSet<Arc<str>>,
     btf: &'r mut BtfBuilder,
@@ -489,16 +495,39 @@ impl FixupCtx<'_> {
     /// object names, so scanning only the object's own tags (in id order) and indexing func_info
     /// by type id yields the same bytes in time linear in tags + records.
     fn run(&mut self, func_info: &mut Option<InfoRecords>) -> std::result::Result<(), String> {
-        let mut first_rec: HashMap<u32, usize> = HashMap::new();
-        if let Some(f) = func_info.as_ref() {
-            for (i, (_, t)) in f.pairs().into_iter().enumerate() {
-                first_rec.entry(t).or_insert(i);
+        let named: Vec<u32> = func_info
+            .as_ref()
+            .map(|f| f.pairs().into_iter().map(|(_, t)| t).collect())
+            .unwrap_or_default();
+        // Records naming types past the original ones (only in broken objects) go to a map.
+        let mut beyond: HashMap<u32, usize> = HashMap::new();
+        for (i, &t) in named.iter().enumerate() {
+            match self.first_rec.get_mut(t as usize) {
+                Some(slot) if *slot == u32::MAX => *slot = u32::try_from(i).unwrap_or(u32::MAX),
+                Some(_) => {}
+                None => {
+                    beyond.entry(t).or_insert(i);
+                }
             }
         }
+        let result = self.judge_tags(func_info, &beyond);
+        for &t in &named {
+            if let Some(slot) = self.first_rec.get_mut(t as usize) {
+                *slot = u32::MAX;
+            }
+        }
+        result
+    }
+
+    /// The loop of [`Self::run`] over the tags, with `first_rec` filled for this program.
+    fn judge_tags(
+        &mut self,
+        func_info: &mut Option<InfoRecords>,
+        beyond: &HashMap<u32, usize>,
+    ) -> std::result::Result<(), String> {
         // Only needed when the program has no func_info; built on first use.
         let mut reachable: Option<HashSet<Arc<str>>> = None;
         let mut reasons: HashMap<(Decision, bool), Arc<str>> = HashMap::new();
-        let mut rewritten: HashMap<u32, Vec<i32>> = HashMap::new();
         let ctx_name = self.prog_type.fallback_ctx_struct();
         let mut ptr_id = 0u32;
         // One verdict per tag and program: N·M of them, so no growth slack.
@@ -506,7 +535,11 @@ impl FixupCtx<'_> {
         for tag in self.tags {
             let (arg_idx, orig_fn_id) = (tag.arg_idx, tag.fn_id);
             let fn_t = self.btf.get(orig_fn_id).filter(|f| f.kind == Kind::Func);
-            let rec_idx = first_rec.get(&orig_fn_id).copied();
+            let rec_idx = match self.first_rec.get(orig_fn_id as usize) {
+                Some(&i) if i != u32::MAX => Some(i as usize),
+                Some(_) => None,
+                None => beyond.get(&orig_fn_id).copied(),
+            };
             let verdict = match fn_t {
                 Some(f) => {
                     let proto = self
@@ -623,9 +656,7 @@ impl FixupCtx<'_> {
                 })
                 .clone();
             let after = if decision == Decision::Rewritten {
-                let args = rewritten.entry(orig_fn_id).or_default();
-                args.push(arg_idx);
-                let key = (orig_fn_id, ctx_name.unwrap_or_default(), args.clone());
+                let key = (tag.id, self.prog_type, self.opts.arch);
                 let clone = rec_idx
                     .and_then(|i| func_info.as_ref().and_then(|f| f.words(i)))
                     .map(|(_, t)| t);

@@ -10,4 +10,5 @@ mod hostile;
 mod link_summary;
 mod portable;
 mod roundtrip;
+mod shared_text;
 mod verdict;
