@@ -299,7 +299,8 @@ pub fn render_explain(r: &ExplainReport) -> String {
         let subs = if p.subprogs.is_empty() {
             "(none)".to_string()
         } else {
-            p.subprogs.join(", ")
+            let names: Vec<&str> = p.subprogs.iter().map(|n| n.as_str()).collect();
+            names.join(", ")
         };
         let _ = writeln!(s, "  subprograms (append order): {subs}");
         for a in &p.args {

@@ -258,6 +258,50 @@ impl BtfBuilder {
 
     /// Serializes: header (section fields updated), types, strings, in the input's layout.
     pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.prefix_len() + self.types.len() + self.suffix_len());
+        out.extend_from_slice(&self.header_bytes());
+        out.extend_from_slice(&self.before_types);
+        out.extend_from_slice(&self.types);
+        out.extend_from_slice(&self.between);
+        out.extend_from_slice(&self.strings);
+        out.extend_from_slice(&self.trailer);
+        out
+    }
+
+    /// [`Self::to_bytes`], reusing the type section's buffer: a rewrite that cloned millions of
+    /// types does not hold them twice.
+    pub fn into_bytes(self) -> Vec<u8> {
+        let mut prefix = self.header_bytes();
+        prefix.extend_from_slice(&self.before_types);
+        let suffix = self.suffix_len();
+        let BtfBuilder {
+            mut types,
+            between,
+            strings,
+            trailer,
+            offsets,
+            index,
+            ..
+        } = self;
+        drop((offsets, index));
+        types.reserve_exact(prefix.len() + suffix);
+        types.splice(0..0, prefix);
+        types.extend_from_slice(&between);
+        types.extend_from_slice(&strings);
+        types.extend_from_slice(&trailer);
+        types
+    }
+
+    fn prefix_len(&self) -> usize {
+        self.header.len() + self.before_types.len()
+    }
+
+    fn suffix_len(&self) -> usize {
+        self.between.len() + self.strings.len() + self.trailer.len()
+    }
+
+    /// The header with its section fields set for the current sizes.
+    fn header_bytes(&self) -> Vec<u8> {
         let mut header = self.header.clone();
         let type_off = self.before_types.len() as u32;
         let type_len = self.types.len() as u32;
@@ -270,20 +314,6 @@ impl BtfBuilder {
         ] {
             put_u32(&mut header, at, self.endian, v);
         }
-        let mut out = Vec::with_capacity(
-            header.len()
-                + self.before_types.len()
-                + self.types.len()
-                + self.between.len()
-                + self.strings.len()
-                + self.trailer.len(),
-        );
-        out.extend_from_slice(&header);
-        out.extend_from_slice(&self.before_types);
-        out.extend_from_slice(&self.types);
-        out.extend_from_slice(&self.between);
-        out.extend_from_slice(&self.strings);
-        out.extend_from_slice(&self.trailer);
-        out
+        header
     }
 }

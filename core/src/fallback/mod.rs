@@ -11,6 +11,10 @@ pub use decide::{Decision, FixupVerdict};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+/// A string shared between verdicts: one pointer wide (an `Shared` is two), which matters at a
+/// million verdicts.
+pub type Shared = Arc<String>;
+
 use serde::Serialize;
 
 use crate::btf::cdecl::{declaration, prototype};
@@ -57,11 +61,11 @@ pub struct FuncInfo {
 /// The verdict for one `arg:ctx` tag in one program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 ///
-/// The strings are shared (`Arc<str>`): an object with N tags and M programs has N·M verdicts but
+/// The strings are shared ([`Shared`]): an object with N tags and M programs has N·M verdicts but
 /// only N names and prototypes, and one reason per program and decision.
 pub struct ArgReport {
     /// The tagged function's name.
-    pub subprog: Arc<str>,
+    pub subprog: Shared,
     /// The tagged FUNC's type id.
     pub func_id: u32,
     /// The DECL_TAG's type id.
@@ -69,15 +73,15 @@ pub struct ArgReport {
     /// `component_idx` of the tag (-1: the whole function).
     pub arg_index: i32,
     /// The parameter's name ("" when unnamed or out of range).
-    pub arg_name: Arc<str>,
+    pub arg_name: Shared,
     /// What libbpf does.
     pub decision: Decision,
     /// One sentence saying why.
-    pub reason: Arc<str>,
+    pub reason: Shared,
     /// The C prototype as compiled.
-    pub before: Arc<str>,
+    pub before: Shared,
     /// The C prototype the kernel verifies after the rewrite (None when nothing changes).
-    pub after: Option<Arc<str>>,
+    pub after: Option<Shared>,
 }
 
 /// One autoloaded entry program after libbpf's load preparation.
@@ -98,7 +102,7 @@ pub struct ProgramReport {
     /// Instructions after linking.
     pub insn_cnt: usize,
     /// Reachable subprograms in append order.
-    pub subprogs: Vec<Arc<str>>,
+    pub subprogs: Vec<Shared>,
     /// func_info before the fixup.
     pub func_info_before: Vec<FuncInfo>,
     /// func_info as sent to the kernel.
@@ -195,12 +199,12 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     }
 
     // Loop B: the fixup, program by program, on the one shared BTF.
-    let names: Vec<Arc<str>> = obj
+    let names: Vec<Shared> = obj
         .programs
         .iter()
-        .map(|p| Arc::from(p.name.as_str()))
+        .map(|p| Arc::new(p.name.clone()))
         .collect();
-    let hidden: HashSet<Arc<str>> = obj
+    let hidden: HashSet<Shared> = obj
         .programs
         .iter()
         .zip(&names)
@@ -293,7 +297,7 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
         programs,
         log,
         btf_original,
-        btf: builder.map(|b| b.to_bytes()),
+        btf: builder.map(BtfBuilder::into_bytes),
         original_type_cnt,
         error,
     })
@@ -409,20 +413,20 @@ struct Tag {
     /// The type the tag names (a FUNC unless the object is broken).
     fn_id: u32,
     /// The function's name ("" when it is not a FUNC).
-    fname: Arc<str>,
+    fname: Shared,
     /// The parameter's name ("" when unnamed or out of range).
-    arg_name: Arc<str>,
+    arg_name: Shared,
     /// The C prototype as compiled.
-    before: Arc<str>,
+    before: Shared,
 }
 
 impl Tag {
     /// The object's own `arg:ctx` tags in id order. The original types never change during the
     /// fixup (only clones are edited), so names and prototypes are computed once.
     fn all(b: &BtfBuilder) -> Vec<Tag> {
-        let mut before: HashMap<u32, Arc<str>> = HashMap::new();
-        let text = |off: u32| -> Arc<str> {
-            Arc::from(String::from_utf8_lossy(b.str_at(off).unwrap_or_default()).as_ref())
+        let mut before: HashMap<u32, Shared> = HashMap::new();
+        let text = |off: u32| -> Shared {
+            Arc::new(String::from_utf8_lossy(b.str_at(off).unwrap_or_default()).into_owned())
         };
         (1..b.type_cnt())
             .filter_map(|id| {
@@ -434,16 +438,16 @@ impl Tag {
                 let fn_id = t.type_id();
                 let f = b.get(fn_id);
                 let func = f.filter(|f| f.kind == Kind::Func);
-                let fname = func.map_or_else(|| Arc::from(""), |f| text(f.name_off));
+                let fname = func.map_or_else(Shared::default, |f| text(f.name_off));
                 let arg_name = f
                     .and_then(|f| b.get(f.type_id()))
                     .filter(|p| p.kind == Kind::FuncProto && arg_idx >= 0)
                     .and_then(|p| p.param(arg_idx as usize))
-                    .map_or_else(|| Arc::from(""), |p| text(p.name_off));
+                    .map_or_else(Shared::default, |p| text(p.name_off));
                 let before = before
                     .entry(fn_id)
                     .or_insert_with(|| {
-                        Arc::from(match f {
+                        Arc::new(match f {
                             Some(f) if f.kind == Kind::Func => prototype(b, fn_id),
                             Some(t) => declaration(b, t.id, ""),
                             None => format!("<type {fn_id}>"),
@@ -472,12 +476,12 @@ struct FixupCtx<'r> {
     /// The object's own `arg:ctx` DECL_TAGs, in id order.
     tags: &'r [Tag],
     /// C prototypes after the rewrite, shared by all programs.
-    after_cache: &'r mut HashMap<AfterKey, Arc<str>>,
+    after_cache: &'r mut HashMap<AfterKey, Shared>,
     /// For every original type id, the first func_info record naming it (`u32::MAX`: none);
     /// filled per program and cleared after it, so its cost follows the records, not the types.
     first_rec: &'r mut Vec<u32>,
     /// Subprograms with hidden visibility (libbpf marks their FUNC static after the fixup).
-    hidden: &'r HashSet<Arc<str>>,
+    hidden: &'r HashSet<Shared>,
     btf: &'r mut BtfBuilder,
     opts: &'r Options,
     prog_name: &'r str,
@@ -526,8 +530,8 @@ impl FixupCtx<'_> {
         beyond: &HashMap<u32, usize>,
     ) -> std::result::Result<(), String> {
         // Only needed when the program has no func_info; built on first use.
-        let mut reachable: Option<HashSet<Arc<str>>> = None;
-        let mut reasons: HashMap<(Decision, bool), Arc<str>> = HashMap::new();
+        let mut reachable: Option<HashSet<Shared>> = None;
+        let mut reasons: HashMap<(Decision, bool), Shared> = HashMap::new();
         let ctx_name = self.prog_type.fallback_ctx_struct();
         let mut ptr_id = 0u32;
         // One verdict per tag and program: N·M of them, so no growth slack.
@@ -559,7 +563,7 @@ impl FixupCtx<'_> {
                         Some(Decision::NotAFunction)
                     } else if func_info.is_none() {
                         let reachable = reachable.get_or_insert_with(|| {
-                            std::iter::once(Arc::from(self.prog_name))
+                            std::iter::once(Arc::new(self.prog_name.to_string()))
                                 .chain(self.report.subprogs.iter().cloned())
                                 .collect()
                         });
@@ -652,7 +656,7 @@ impl FixupCtx<'_> {
                             " The function has hidden visibility: libbpf later marks the original FUNC static, but this copy stays global, so here it is verified as a global function while programs without the rewrite verify it as static.",
                         );
                     }
-                    Arc::from(r)
+                    Arc::new(r)
                 })
                 .clone();
             let after = if decision == Decision::Rewritten {
@@ -663,7 +667,7 @@ impl FixupCtx<'_> {
                 match (self.after_cache.get(&key), clone) {
                     (Some(text), _) => Some(text.clone()),
                     (None, Some(c)) => {
-                        let text: Arc<str> = Arc::from(prototype(self.btf, c));
+                        let text: Shared = Arc::new(prototype(self.btf, c));
                         self.after_cache.insert(key, text.clone());
                         Some(text)
                     }

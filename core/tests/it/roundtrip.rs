@@ -18,6 +18,17 @@ fn btf_and_ext_round_trip() {
             sec.data,
             "{name}: .BTF round trip"
         );
+        assert_eq!(
+            BtfBuilder::new(&btf).into_bytes(),
+            sec.data,
+            "{name}: .BTF round trip (into_bytes)"
+        );
+        // After appends (which also drop any trailing bytes), both serializations agree.
+        let mut b = BtfBuilder::new(&btf);
+        let name_off = b.add_str(b"argctx_into_bytes").expect("string");
+        let s = b.add_struct(name_off, 0);
+        b.add_ptr(s);
+        assert_eq!(b.clone().into_bytes(), b.to_bytes(), "{name}: into_bytes");
         let ext = elf.section_by_name(".BTF.ext").expect(".BTF.ext");
         let parsed = BtfExt::parse_at(ext.data, ext.offset).expect("btf.ext");
         assert_eq!(parsed.to_bytes(), ext.data, "{name}: .BTF.ext round trip");
