@@ -29,6 +29,7 @@ pub enum Kind {
 
 impl Kind {
     /// The kind for a raw kind number, if it is one the kernel defines.
+    #[inline]
     pub fn from_raw(raw: u32) -> Option<Kind> {
         use Kind::*;
         Some(match raw {
@@ -83,6 +84,7 @@ impl Kind {
     }
 
     /// Bytes that follow the 12-byte common header for a type of this kind with `vlen` entries.
+    #[inline]
     pub(crate) fn trailing_len(self, vlen: usize) -> Option<usize> {
         use Kind::*;
         match self {

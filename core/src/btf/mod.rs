@@ -45,17 +45,6 @@ pub struct Header {
     pub str_len: u32,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// Byte offset of the type's record within the type section.
-    off: u32,
-    kind: Kind,
-    name_off: u32,
-    info: u32,
-    size_or_type: u32,
-    trailing_len: u32,
-}
-
 /// A parsed BTF blob, borrowing its bytes. Type id 0 is `void`; ids follow section order.
 #[derive(Debug, Clone)]
 pub struct Btf<'a> {
@@ -67,7 +56,27 @@ pub struct Btf<'a> {
     types_start: usize,
     strings: &'a [u8],
     strings_start: usize,
+    /// Where each type's record is (index 0 is id 1). Its words are read again on access: eight
+    /// bytes per type keep the index of a blob with millions of types small.
     entries: Vec<Entry>,
+}
+
+/// A type record's place and what parsing it established.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Byte offset of the record within the type section.
+    off: u32,
+    /// The raw kind (top 8 bits) and the length of the data after the 12-byte header (low 24
+    /// bits; at most 65 535 × 16), both checked by the parser.
+    kind_len: u32,
+}
+
+impl Entry {
+    const LEN_BITS: u32 = 24;
+
+    fn trailing_len(self) -> usize {
+        (self.kind_len & ((1 << Self::LEN_BITS) - 1)) as usize
+    }
 }
 
 impl<'a> Btf<'a> {
@@ -206,22 +215,29 @@ impl<'a> Btf<'a> {
     }
 
     /// The type with id `id`; `None` for ids past the end. Id 0 is `void`.
+    #[inline]
     pub fn get(&self, id: u32) -> Option<Type<'a>> {
         if id == 0 {
             return Some(Type::void());
         }
         let e = *self.entries.get(id as usize - 1)?;
-        let start = self.types_start + e.off as usize + 12;
-        let trailing = self.raw.get(start..start + e.trailing_len as usize)?;
+        let rec = self.types_start + e.off as usize;
+        let record = self.raw.get(rec..rec + 12 + e.trailing_len())?;
+        let (head, trailing) = record.split_at(12);
+        let word = |at: usize| -> Option<u32> {
+            let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
+            Some(self.endian.u32(b))
+        };
+        let (name_off, info, size_or_type) = (word(0)?, word(4)?, word(8)?);
         Some(Type {
             id,
-            kind: e.kind,
-            name_off: e.name_off,
-            info: e.info,
-            size_or_type: e.size_or_type,
+            kind: Kind::from_raw(e.kind_len >> Entry::LEN_BITS)?,
+            name_off,
+            info,
+            size_or_type,
             trailing,
             endian: self.endian,
-            offset: self.types_start as u64 + u64::from(e.off),
+            offset: rec as u64,
         })
     }
 
@@ -360,7 +376,8 @@ fn parse_entries(mut c: Cursor<'_>) -> Result<Vec<Entry>> {
     let start = c.offset();
     let endian = c.endian();
     let data = c.bytes(c.remaining(), "BTF type section")?;
-    let mut entries = Vec::with_capacity(data.len() / 16);
+    // Types are at least 12 bytes, so this never grows; the excess is returned at the end.
+    let mut entries = Vec::with_capacity(data.len() / 12);
     let mut pos = 0usize;
     let word = |p: usize| -> Option<u32> {
         let b: [u8; 4] = data.get(p..p + 4)?.try_into().ok()?;
@@ -375,9 +392,9 @@ fn parse_entries(mut c: Cursor<'_>) -> Result<Vec<Entry>> {
             what,
             offset: at + o,
         };
-        let name_off = word(pos).ok_or_else(|| eof("BTF type name_off", 0))?;
+        word(pos).ok_or_else(|| eof("BTF type name_off", 0))?;
         let info = word(pos + 4).ok_or_else(|| eof("BTF type info", 4))?;
-        let size_or_type = word(pos + 8).ok_or_else(|| eof("BTF type size/type", 8))?;
+        word(pos + 8).ok_or_else(|| eof("BTF type size/type", 8))?;
         let raw_kind = (info >> 24) & 0x1f;
         let id = entries.len() + 1;
         let kind = Kind::from_raw(raw_kind).ok_or_else(|| {
@@ -398,15 +415,18 @@ fn parse_entries(mut c: Cursor<'_>) -> Result<Vec<Entry>> {
                 offset: at,
             });
         }
+        let len = u32::try_from(trailing_len)
+            .ok()
+            .filter(|&l| l < 1 << Entry::LEN_BITS)
+            .ok_or(Error::Overflow {
+                what: "BTF type record length",
+            })?;
         entries.push(Entry {
             off,
-            kind,
-            name_off,
-            info,
-            size_or_type,
-            trailing_len: trailing_len as u32,
+            kind_len: (kind as u32) << Entry::LEN_BITS | len,
         });
         pos = next;
     }
+    entries.shrink_to_fit();
     Ok(entries)
 }
