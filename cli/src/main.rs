@@ -113,6 +113,7 @@ impl Selection {
                     })?
                     .has_native_arg_ctx(),
             },
+            ..Options::default()
         })
     }
 }

@@ -137,6 +137,7 @@ fn options(value: JsValue) -> Result<Options, JsError> {
         programs: o.programs.unwrap_or_default(),
         arch,
         native,
+        ..Options::default()
     })
 }
 

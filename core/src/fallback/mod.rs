@@ -28,6 +28,12 @@ use crate::program::{link_summary, InfoRecords, LinkSummary, Object};
 /// The tag libbpf and the kernel look for.
 pub const ARG_CTX_TAG: &str = "arg:ctx";
 
+/// Most verdicts (`arg:ctx` tags × loaded programs) one run judges: 4 Mi at 56 bytes is about
+/// 235 MB. Every tag is judged for every program, so a small hostile object (thousands of
+/// one-instruction programs and thousands of tags) could otherwise ask for gigabytes; real
+/// objects stay far below (10 000 tags called from 100 programs is 1 Mi).
+pub const MAX_VERDICTS: usize = 1 << 22;
+
 /// What to emulate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -37,6 +43,8 @@ pub struct Options {
     pub arch: Arch,
     /// Whether the kernel supports `arg:ctx` natively (libbpf's feature probe succeeds: 6.8+).
     pub native: bool,
+    /// Most verdicts to judge ([`MAX_VERDICTS`] by default); more is an [`Error::Limit`].
+    pub max_verdicts: usize,
 }
 
 impl Default for Options {
@@ -45,6 +53,7 @@ impl Default for Options {
             programs: Vec::new(),
             arch: Arch::X86_64,
             native: false,
+            max_verdicts: MAX_VERDICTS,
         }
     }
 }
@@ -212,6 +221,12 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
         .map(|(_, n)| n.clone())
         .collect();
     let tags = builder.as_ref().map_or_else(Vec::new, Tag::all);
+    if tags.len().saturating_mul(linked.len()) > opts.max_verdicts {
+        return Err(Error::Limit {
+            what: "arg:ctx verdicts (tags × loaded programs)",
+            limit: opts.max_verdicts as u64,
+        });
+    }
     let mut after_cache = HashMap::new();
     let mut first_rec = vec![u32::MAX; original_type_cnt as usize];
     let mut programs = Vec::new();

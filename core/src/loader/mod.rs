@@ -190,6 +190,7 @@ impl Loader {
             programs: self.programs.clone(),
             arch: host_arch(),
             native: !fallback.applied,
+            ..Options::default()
         };
         let outcome = apply_to(&mut obj, &opts).map_err(|e| LoadError::Prepare(e.to_string()))?;
         if let Some(e) = &outcome.error {

@@ -49,6 +49,7 @@ impl Prepared {
                     programs: names,
                     arch: opts.arch,
                     native,
+                    ..Options::default()
                 },
             )
         };

@@ -104,3 +104,31 @@ fn flips_inside_btf_sections() {
         }
     }
 }
+
+/// Every tag is judged for every loaded program; past `max_verdicts` pairs the run stops with a
+/// limit error naming the quantity, before building any verdict.
+#[test]
+fn verdicts_past_the_limit_are_refused() {
+    use argctx::fallback::{apply, Options, MAX_VERDICTS};
+    let data =
+        std::fs::read(crate::common::root().join("tests/fixtures/multi_prog.o")).expect("fixture");
+    let all = apply(&data, &Options::default()).expect("within the default limit");
+    let pairs: usize = all.programs.iter().map(|p| p.args.len()).sum();
+    assert!(pairs > 1 && pairs < MAX_VERDICTS);
+    let exact = Options {
+        max_verdicts: pairs,
+        ..Options::default()
+    };
+    assert!(apply(&data, &exact).is_ok(), "exactly at the limit");
+    let below = Options {
+        max_verdicts: pairs - 1,
+        ..Options::default()
+    };
+    let err = apply(&data, &below)
+        .expect_err("past the limit")
+        .to_string();
+    assert!(
+        err.contains("arg:ctx verdicts (tags × loaded programs) exceeds the limit"),
+        "{err}"
+    );
+}
