@@ -90,8 +90,10 @@ pub struct ElfObject<'a> {
     pub relocations: Vec<(usize, usize, Vec<Rel>)>,
 }
 
-fn elf_err(what: &'static str) -> impl Fn(object::read::Error) -> Error {
-    move |e| Error::invalid(what, 0, e.to_string())
+/// An `object` error as ours, at the file offset of the structure that was being read (`object`
+/// itself names none).
+fn elf_err(what: &'static str, offset: u64) -> impl Fn(object::read::Error) -> Error {
+    move |e| Error::invalid(what, offset, e.to_string())
 }
 
 impl<'a> ElfObject<'a> {
@@ -110,8 +112,9 @@ impl<'a> ElfObject<'a> {
                 ))
             }
         }
-        let header = elf::FileHeader64::<Endianness>::parse(data).map_err(elf_err("ELF header"))?;
-        let e = header.endian().map_err(elf_err("ELF header"))?;
+        let header =
+            elf::FileHeader64::<Endianness>::parse(data).map_err(elf_err("ELF header", 0))?;
+        let e = header.endian().map_err(elf_err("ELF header", 0))?;
         let endian = match e {
             Endianness::Little => Endian::Little,
             Endianness::Big => Endian::Big,
@@ -122,9 +125,19 @@ impl<'a> ElfObject<'a> {
                 "ELF machine {machine} is not BPF (247)"
             )));
         }
-        let table = header
-            .sections(e, data)
-            .map_err(elf_err("ELF section headers"))?;
+        let table = header.sections(e, data).map_err(|err| {
+            Error::invalid(
+                "ELF section headers",
+                header.e_shoff(e),
+                format!(
+                    "{} headers of {} bytes (e_shnum {}, e_shstrndx {}): {err}",
+                    header.e_shnum(e),
+                    header.e_shentsize(e),
+                    header.e_shnum(e),
+                    header.e_shstrndx(e)
+                ),
+            )
+        })?;
         if table.len() > MAX_ENTRIES {
             return Err(Error::Limit {
                 what: "ELF section count",
@@ -163,9 +176,13 @@ impl<'a> ElfObject<'a> {
             });
         }
         let mut symbols = Vec::new();
+        let symtab_offset = table
+            .iter()
+            .find(|sh| sh.sh_type(e) == elf::SHT_SYMTAB)
+            .map_or(0, |sh| sh.sh_offset(e));
         let symtab = table
             .symbols(e, data, elf::SHT_SYMTAB)
-            .map_err(elf_err("ELF symbol table"))?;
+            .map_err(elf_err("ELF symbol table", symtab_offset))?;
         if symtab.len() > MAX_ENTRIES {
             return Err(Error::Limit {
                 what: "ELF symbol count",
@@ -194,7 +211,14 @@ impl<'a> ElfObject<'a> {
             if sh.sh_type(e) != elf::SHT_REL {
                 continue;
             }
-            let Some((rels, _)) = sh.rel(e, data).map_err(elf_err("ELF relocations"))? else {
+            let rel = sh.rel(e, data).map_err(|err| {
+                Error::invalid(
+                    "ELF relocations",
+                    sh.sh_offset(e),
+                    format!("section {index}: {err}"),
+                )
+            })?;
+            let Some((rels, _)) = rel else {
                 continue;
             };
             let entries = rels

@@ -132,3 +132,42 @@ fn verdicts_past_the_limit_are_refused() {
         "{err}"
     );
 }
+
+/// ELF structure errors (read through the `object` crate, whose errors carry no position) name
+/// the file offset of what was being read: the section header table, the relocation section.
+#[test]
+fn elf_errors_name_the_offset_of_what_was_read() {
+    let data =
+        std::fs::read(crate::common::root().join("tests/fixtures/multi_prog.o")).expect("fixture");
+    let shoff = u64::from_le_bytes(data[0x28..0x30].try_into().expect("e_shoff"));
+    let cut = &data[..shoff as usize + 10];
+    let err = argctx::program::Object::open(cut)
+        .map(|_| ())
+        .expect_err("a cut section table fails")
+        .to_string();
+    assert!(
+        err.contains(&format!("invalid ELF section headers at offset {shoff}:")),
+        "{err}"
+    );
+
+    // A REL section whose entries run past the end of the file.
+    let elf = argctx::elf::ElfObject::parse(&data).expect("elf");
+    let rel = elf
+        .sections
+        .iter()
+        .find(|s| s.sh_type == 9)
+        .expect("a REL section");
+    let (index, offset) = (rel.index, rel.offset);
+    let mut bad = data.clone();
+    // sh_size of section `index` (ELF64 section header: sh_size at +0x20).
+    let at = shoff as usize + index * 64 + 0x20;
+    bad[at..at + 8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    let err = argctx::program::Object::open(&bad)
+        .map(|_| ())
+        .expect_err("an oversized REL section fails")
+        .to_string();
+    assert!(
+        err.contains(&format!("at offset {offset}")) && err.contains(&format!("section {index}")),
+        "{err}"
+    );
+}
