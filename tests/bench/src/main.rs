@@ -4,6 +4,8 @@
 //! ```text
 //! cargo run --release -p argctx-bench -- <btf [PATH]|open [PATH]|fallback|all>
 //!     [--iters N] [--budget SECS] [--max-n N] [--markdown] [--objects-only]
+//! cargo run --release -p argctx-bench -- native [--list] [--json] [--breakdown] [--op NAME]
+//!     [PATH...]
 //! ```
 //!
 //! Every row times the two sides alternately (argctx, libbpf, argctx, …) after a warm-up, and
@@ -21,12 +23,16 @@
 //!   explanations) on generated objects with N tagged subprograms reached by each of M xdp programs
 //!   (called directly, or through groups of 100 when the source would exceed 100k call sites):
 //!   time, peak heap (counting allocator) and peak RSS growth (fresh child process).
+//! * `native`: the playground's operations (`programs`, `explain`, `btf_dump`) as the wasm exports
+//!   run them, natively, for the wasm-to-native ratios of `cargo xtask bench wasm` (see
+//!   `native.rs`; not part of `all`, and libbpf plays no part in it).
 
 #![allow(unsafe_code)]
 
 mod gen;
 mod libbpf;
 mod mem;
+mod native;
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -40,7 +46,9 @@ static ALLOC: mem::Counting = mem::Counting;
 
 const USAGE: &str =
     "usage: argctx-bench <btf [PATH]|open [PATH]|fallback|all> [--iters N] [--budget SECS] \
-     [--max-n N] [--markdown] [--objects-only]";
+     [--max-n N] [--markdown] [--objects-only]\n       \
+     argctx-bench native [--list] [--json] [--breakdown] [--op programs|explain|btf_dump] \
+     [--iters N] [--budget SECS] [--markdown] [PATH...]";
 const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
 
 struct Config {
@@ -62,6 +70,9 @@ fn main() -> ExitCode {
     }
     let mut what = None;
     let mut path = None;
+    // `native` only: several paths, --list, --json, --breakdown, --op.
+    let mut paths = Vec::new();
+    let (mut list, mut as_json, mut breakdown, mut only_op) = (false, false, false, None::<String>);
     let mut cfg = Config {
         iters: None,
         budget: 3.0,
@@ -88,11 +99,28 @@ fn main() -> ExitCode {
                 cfg.objects_only = true;
                 Ok(())
             }
+            "--list" | "--json" | "--breakdown" | "--op" if what.as_deref() == Some("native") => {
+                match a.as_str() {
+                    "--list" => list = true,
+                    "--json" => as_json = true,
+                    "--breakdown" => breakdown = true,
+                    _ => match it.next() {
+                        Some(op) if native::OPS.contains(&op.as_str()) => {
+                            only_op = Some(op.clone())
+                        }
+                        _ => {
+                            eprintln!("--op needs one of {}\n{USAGE}", native::OPS.join(", "));
+                            return ExitCode::from(2);
+                        }
+                    },
+                }
+                Ok(())
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
             }
-            "btf" | "open" | "fallback" | "all" if what.is_none() => {
+            "btf" | "open" | "fallback" | "all" | "native" if what.is_none() => {
                 what = Some(a.clone());
                 Ok(())
             }
@@ -104,6 +132,10 @@ fn main() -> ExitCode {
                 path = Some(PathBuf::from(other));
                 Ok(())
             }
+            other if what.as_deref() == Some("native") && !other.starts_with('-') => {
+                paths.push(PathBuf::from(other));
+                Ok(())
+            }
             other => Err(format!("unexpected argument `{other}`")),
         };
         if let Err(e) = r {
@@ -113,6 +145,15 @@ fn main() -> ExitCode {
     }
     let what = what.unwrap_or_else(|| "all".into());
     libbpf::silence();
+    if what == "native" {
+        return match native::run(&cfg, &paths, only_op.as_deref(), list, as_json, breakdown) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("argctx-bench: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     print_machine();
     let result = (|| -> Result<(), String> {
         if what == "btf" || what == "all" {
