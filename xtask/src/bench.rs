@@ -236,28 +236,12 @@ fn bench_wasm(root: &Path, args: &[String]) -> Result<(), String> {
 }
 
 /// The module as `pkg/` has it but with its name section, so that the CPU profiles of `--profile`
-/// name the functions (the wasm profile strips it; names do not change the code). Built in its own
-/// target directory, into `<target>/bench/pkg-names`.
+/// name the functions (`pkg/` drops it; names do not change the code): the same build, bound by
+/// wasm-bindgen again into `<target>/bench/pkg-names`.
 fn pkg_with_names(root: &Path) -> Result<PathBuf, String> {
     const TARGET: &str = "wasm32-unknown-unknown";
     let target = target_dir(root).join("bench");
-    let build_dir = target.join("wasm-names");
-    sh(cargo()
-        .current_dir(root)
-        .args([
-            "build",
-            "-p",
-            "argctx-web",
-            "--target",
-            TARGET,
-            "--profile",
-            "wasm",
-            "--config",
-            "profile.wasm.strip=\"none\"",
-            "--target-dir",
-        ])
-        .arg(&build_dir))?;
-    let wasm = build_dir.join(TARGET).join("wasm/argctx_web.wasm");
+    let wasm = target_dir(root).join(TARGET).join("wasm/argctx_web.wasm");
     let out = target.join("pkg-names");
     // `build_pkg` has just made sure that a wasm-bindgen of the locked version is one of these.
     let version = wasm::locked_version(root, "wasm-bindgen")?;

@@ -85,7 +85,16 @@ pub fn build_pkg() -> Result<PathBuf, String> {
     let pkg = root.join("pkg");
     sh(Command::new(&bindgen)
         .current_dir(&root)
-        .args(["--target", "web", "--typescript", "--out-dir"])
+        // No name section: function names only serve stack traces of traps and cost about 30 KB
+        // gzipped. (Stripping in the cargo profile instead would also drop the section that tells
+        // wasm-bindgen which wasm features the module uses.)
+        .args([
+            "--target",
+            "web",
+            "--typescript",
+            "--remove-name-section",
+            "--out-dir",
+        ])
         .arg(&pkg)
         .arg(&wasm))?;
     write_examples(&root, &pkg)?;
