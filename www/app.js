@@ -10,6 +10,7 @@ import {
   filterEntries,
   h,
   kernelList,
+  programWeight,
   readUrlState,
   renderBtfExt,
   renderProgram,
@@ -28,6 +29,7 @@ const MAX_SIZE = 256 * 1024 * 1024;
 const state = {
   files: [], // [{name, bytes, example}]
   current: -1,
+  listed: null, // the programs listed as checkboxes ({name, prog_type, autoload})
   examples: [],
   report: null,
   run: 0,
@@ -122,13 +124,16 @@ function updateUrl() {
     loader: v.loader,
     kernelBtf: v.kernel_btf,
   });
-  history.replaceState(null, '', `${location.pathname}${q}`);
+  // Unchanged: not replaced (the call takes milliseconds in Chromium).
+  if (location.search !== q) history.replaceState(null, '', `${location.pathname}${q}`);
 }
 
-function fillPrograms(report, checked) {
+/** Lists `programs` ({name, prog_type, autoload}) as checkboxes, `checked` checked. */
+function fillPrograms(programs, checked) {
   const box = $('programs');
+  state.listed = programs;
   box.replaceChildren(
-    ...report.programs.map((p) =>
+    ...programs.map((p) =>
       h(
         'label',
         { class: 'choice' },
@@ -139,7 +144,21 @@ function fillPrograms(report, checked) {
       ),
     ),
   );
-  if (!report.programs.length) box.append(h('p', { class: 'muted' }, 'The object has no programs.'));
+  if (!programs.length) box.append(h('p', { class: 'muted' }, 'The object has no programs.'));
+}
+
+/** Lists the programs of file `f` (`argctx programs`), unless they are the ones listed. */
+async function listPrograms(f) {
+  const { programs } = await call('programs', f.bytes);
+  const same =
+    state.listed?.length === programs.length &&
+    programs.every((p, i) => {
+      const q = state.listed[i];
+      return p.name === q.name && p.prog_type === q.prog_type && p.autoload === q.autoload;
+    });
+  if (!same) fillPrograms(programs, [...selectedPrograms(), ...state.urlPrograms]);
+  const known = new Set(programs.map((p) => p.name));
+  state.urlPrograms = state.urlPrograms.filter((p) => !known.has(p));
 }
 
 function resetResults() {
@@ -165,6 +184,9 @@ function clearVerdict() {
   $('check-text').textContent = '';
 }
 
+/** Files up to this size are listed (`programs`) before they are analysed: it takes under 0.2 ms. */
+const LIST_LATER_SIZE = 64 * 1024;
+
 /** Analyses the current file with the current options; `fresh` also lists its programs. */
 async function analyse({ fresh = false } = {}) {
   const f = currentFile();
@@ -174,13 +196,15 @@ async function analyse({ fresh = false } = {}) {
   setState('loading');
   say(`Analysing ${f.name}…`);
   clearError();
+  // A new file's programs. For a large file whose URL names none, the report lists them (all of
+  // them unless some have autoload off) and the `programs` view, called once the result is on
+  // screen, completes the list: one call less before the first frame.
+  const listLater = fresh && !state.urlPrograms.length && f.bytes.length > LIST_LATER_SIZE;
   try {
     if (fresh) {
       $('programs').replaceChildren();
-      const programs = await call('programs', f.bytes);
-      fillPrograms(programs, state.urlPrograms);
-      const known = new Set(programs.programs.map((p) => p.name));
-      state.urlPrograms = state.urlPrograms.filter((p) => !known.has(p));
+      state.listed = null;
+      if (!listLater) await listPrograms(f);
     }
     updateUrl();
     const opts = options();
@@ -189,19 +213,24 @@ async function analyse({ fresh = false } = {}) {
     state.urlPrograms = [];
     const report = await call('explain', f.bytes, opts);
     if (run !== state.run) return;
+    if (listLater && report.programs.length) {
+      fillPrograms(report.programs.map((p) => ({ name: p.name, prog_type: p.prog_type, autoload: true })), []);
+    }
     resetResults();
     state.report = report;
-    render(report);
+    const queue = render(report);
     const ms = performance.now() - state.startedAt;
     main.dataset.file = f.name;
     main.dataset.elapsedMs = ms.toFixed(1);
     delete main.dataset.paintedMs;
-    // The first frame after rendering: the result is on screen.
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        if (run === state.run) main.dataset.paintedMs = (performance.now() - state.startedAt).toFixed(1);
-      }),
-    );
+    delete main.dataset.completeMs;
+    // The first frame after rendering: the result is on screen (painted-ms). The cards below it
+    // and the report's JSON (hidden, megabytes for a large object) follow (complete-ms).
+    const shown = afterPaint().then(async (painted) => {
+      if (painted && run === state.run) main.dataset.paintedMs = (performance.now() - state.startedAt).toFixed(1);
+      if (listLater && currentFile() === f) await listPrograms(f);
+      await renderRest(report, queue);
+    });
     if (state.view === 'check') {
       if (!(await verdict(run, f, vopts))) return;
     } else {
@@ -209,9 +238,16 @@ async function analyse({ fresh = false } = {}) {
         `${f.name}: ${report.programs.length} program${report.programs.length === 1 ? '' : 's'} analysed in ${ms.toFixed(0)} ms.`,
       );
     }
+    await shown;
+    if (run !== state.run) return;
     setState('ready');
   } catch (e) {
     if (run !== state.run) return;
+    if (listLater && !state.listed) {
+      // The programs are listed even when the analysis fails (when the object has them).
+      await listPrograms(f).catch(() => {});
+      if (run !== state.run) return;
+    }
     resetResults();
     main.dataset.file = f.name;
     setState('error');
@@ -220,17 +256,72 @@ async function analyse({ fresh = false } = {}) {
   }
 }
 
+/** Resolves to true after the next frame has been rendered, to false at once when the page is hidden. */
+function afterPaint() {
+  return new Promise((resolve) => {
+    if (document.hidden) setTimeout(() => resolve(false));
+    else requestAnimationFrame(() => setTimeout(() => resolve(true)));
+  });
+}
+
+function nextTask() {
+  return new Promise((resolve) => setTimeout(resolve));
+}
+
+/**
+ * About how many elements one task creates: the first frame shows the cards that fit (at least
+ * one), later tasks add the others, so a large object is on screen quickly and the page stays
+ * responsive meanwhile. The cards of a small object all come at once.
+ */
+const BATCH_WEIGHT = 400;
+
+/** The next cards of `queue` ({programs, weights, next}) that fit in one batch, built off-document. */
+function cards(queue) {
+  const frag = document.createDocumentFragment();
+  let weight = 0;
+  while (queue.next < queue.programs.length) {
+    const w = queue.weights[queue.next];
+    if (weight && weight + w > BATCH_WEIGHT) break;
+    weight += w;
+    frag.append(renderProgram(queue.programs[queue.next]));
+    queue.next += 1;
+  }
+  return frag;
+}
+
+/**
+ * Shows the explain report: the summary and the first cards, inserted at once (long lists start
+ * collapsed); returns the queue of the cards still to add (`renderRest`). The cards of a large
+ * report are laid out only when scrolled near (`large`: content-visibility in style.css).
+ */
 function render(report) {
   $('summary').replaceChildren(renderSummary(report));
-  $('program-list').replaceChildren(
-    ...(report.programs.length
-      ? report.programs.map((p) => renderProgram(p))
-      : [h('p', { class: 'muted' }, 'No program is loaded: none is autoloaded or selected.')]),
+  const weights = report.programs.map(programWeight);
+  const queue = { programs: report.programs, weights, next: 0 };
+  const list = $('program-list');
+  list.classList.toggle('large', weights.reduce((a, w) => a + w, 0) > BATCH_WEIGHT);
+  list.replaceChildren(
+    report.programs.length ? cards(queue) : h('p', { class: 'muted' }, 'No program is loaded: none is autoloaded or selected.'),
   );
-  $('report-json').textContent = JSON.stringify(report);
   $('download-btf').disabled = !report.btf || !!report.error;
   $('results').hidden = false;
   refreshPanels();
+  return queue;
+}
+
+/**
+ * Adds the cards left in `queue`, one batch per task, then the report's JSON; stops when another
+ * report replaces `report` (the "Will it load?" view's runs leave it shown).
+ */
+async function renderRest(report, queue) {
+  while (queue.next < queue.programs.length) {
+    await nextTask();
+    if (state.report !== report) return;
+    $('program-list').append(cards(queue));
+  }
+  if (state.report !== report) return;
+  $('report-json').textContent = JSON.stringify(report);
+  main.dataset.completeMs = (performance.now() - state.startedAt).toFixed(1);
 }
 
 // ---- the "Will it load?" view ----

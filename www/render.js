@@ -98,24 +98,77 @@ function renderArg(a, { compact = false } = {}) {
   );
 }
 
+/**
+ * Long lists show their first items at once; a button builds the rest (off-document, inserted in
+ * one go) when pressed, so a large object's result is on screen quickly and nothing is left out.
+ */
+export const FIRST = { args: 25, subprogs: 12, funcInfo: 12, btfLines: 40 };
+
+/** A fragment of `make(item)` for each item. */
+function fragment(items, make) {
+  const frag = document.createDocumentFragment();
+  for (const it of items) frag.append(make(it));
+  return frag;
+}
+
+/**
+ * Appends the first `first` items to `list`; returns null when that is all of them, else the
+ * "Show all" button that appends the rest. Pressed from the keyboard, it moves focus to the first
+ * item it revealed (the button is gone).
+ */
+function showAll(list, items, make, first, label, of) {
+  list.append(fragment(items.slice(0, first), make));
+  if (items.length <= first) return null;
+  const more = h(
+    'button',
+    { type: 'button', class: 'more' },
+    `Show all ${items.length} ${label}`,
+    of ? h('span', { class: 'sr-only' }, ` of ${of}`) : null,
+  );
+  more.addEventListener('click', () => {
+    const rest = fragment(items.slice(first), make);
+    const next = rest.firstElementChild;
+    const hadFocus = document.activeElement === more;
+    list.append(rest);
+    more.remove();
+    if (hadFocus && next) {
+      next.tabIndex = -1;
+      next.focus();
+    }
+  });
+  return more;
+}
+
+/** Whether the record sent (`a`) differs from the object's (`b`); either may be missing. */
+function changedRecord(b, a) {
+  return !b || !a || b.type_id !== a.type_id || b.insn_off !== a.insn_off;
+}
+
+function funcInfoRow([b, a]) {
+  const changed = changedRecord(b, a);
+  return h(
+    'tr',
+    { class: changed ? 'changed' : null },
+    h('td', {}, String((a ?? b).insn_off)),
+    h('td', {}, b ? String(b.type_id) : '–'),
+    h('td', {}, a ? String(a.type_id) : '–', changed ? h('span', { class: 'sr-only' }, ' (changed)') : null),
+  );
+}
+
 function renderFuncInfo(p) {
   const n = Math.max(p.func_info_before.length, p.func_info.length);
-  const rows = [];
+  const pairs = [];
+  let changed = 0;
   for (let i = 0; i < n; i += 1) {
     const b = p.func_info_before[i];
     const a = p.func_info[i];
-    const changed = !b || !a || b.type_id !== a.type_id || b.insn_off !== a.insn_off;
-    rows.push(
-      h(
-        'tr',
-        { class: changed ? 'changed' : null },
-        h('td', {}, String((a ?? b).insn_off)),
-        h('td', {}, b ? String(b.type_id) : '–'),
-        h('td', {}, a ? String(a.type_id) : '–', changed ? h('span', { class: 'sr-only' }, ' (changed)') : null),
-      ),
-    );
+    if (changedRecord(b, a)) changed += 1;
+    pairs.push([b, a]);
   }
-  return h(
+  const body = h('tbody', {});
+  const more = showAll(body, pairs, funcInfoRow, FIRST.funcInfo, 'func_info records', p.name);
+  if (!n) body.append(h('tr', {}, h('td', { colspan: 3 }, '(none)')));
+  const table = h(
     'table',
     {
       class: 'func-info',
@@ -124,29 +177,27 @@ function renderFuncInfo(p) {
         sent: funcInfoText(p.func_info),
       },
     },
-    h('caption', {}, 'func_info records (insn_off in instructions)'),
+    h(
+      'caption',
+      {},
+      'func_info records (insn_off in instructions)',
+      n > FIRST.funcInfo ? `: ${n} records, ${changed} changed` : null,
+    ),
     h(
       'thead',
       {},
       h('tr', {}, h('th', { scope: 'col' }, 'insn_off'), h('th', { scope: 'col' }, 'type_id before'), h('th', { scope: 'col' }, 'type_id sent')),
     ),
-    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 3 }, '(none)'))),
+    body,
   );
+  return more ? [table, more] : table;
 }
-
-/** Tags shown at once; a button shows the rest (large objects stay quick to render). */
-const FIRST_ARGS = 25;
 
 function argList(args, opts = {}) {
   if (!args.length) return h('p', { class: 'muted' }, opts.empty ?? 'none');
-  const list = h('ul', { class: 'arg-list' }, args.slice(0, FIRST_ARGS).map((a) => renderArg(a, opts)));
-  if (args.length <= FIRST_ARGS) return list;
-  const more = h('button', { type: 'button', class: 'more' }, `Show all ${args.length} tags`);
-  more.addEventListener('click', () => {
-    list.append(...args.slice(FIRST_ARGS).map((a) => renderArg(a, opts)));
-    more.remove();
-  });
-  return [list, more];
+  const list = h('ul', { class: 'arg-list' });
+  const more = showAll(list, args, (a) => renderArg(a, opts), FIRST.args, 'tags', opts.of);
+  return more ? [list, more] : list;
 }
 
 /** Tags in functions the program never calls: collapsed, built when first opened. */
@@ -160,9 +211,80 @@ function unreachedArgs(program, args) {
     h('summary', {}, `${args.length} more tag${args.length === 1 ? '' : 's'} in functions ${program} never calls${names} (not_reachable)`),
   );
   details.addEventListener('toggle', () => {
-    if (details.open && details.childElementCount === 1) details.append(argList(args));
+    if (details.open && details.childElementCount === 1) details.append(...[argList(args, { of: program })].flat());
   });
   return details;
+}
+
+/** The BTF types added for a program (bpftool's format), the first lines of a long text at once. */
+function addedBtf(ep) {
+  const text = ep.added_btf;
+  let end = 0;
+  for (let n = 0; n < FIRST.btfLines && end < text.length; n += 1) {
+    const nl = text.indexOf('\n', end);
+    end = nl < 0 ? text.length : nl + 1;
+  }
+  if (!text.slice(end).trim()) return h('pre', { class: 'btf' }, text);
+  const pre = h('pre', { class: 'btf' }, text.slice(0, end));
+  const lines = text.trimEnd().split('\n').length;
+  const more = h(
+    'button',
+    { type: 'button', class: 'more' },
+    `Show all ${lines} lines`,
+    h('span', { class: 'sr-only' }, ` of the BTF types added for ${ep.name}`),
+  );
+  more.addEventListener('click', () => {
+    const hadFocus = document.activeElement === more;
+    pre.textContent = text;
+    more.remove();
+    if (hadFocus) {
+      pre.tabIndex = 0;
+      pre.focus();
+    }
+  });
+  return [pre, more];
+}
+
+/** The subprograms in append order, the first of a long list at once. */
+function subprogList(ep) {
+  if (!ep.subprogs.length) return '(none)';
+  const list = h('ol', {});
+  const more = showAll(list, ep.subprogs, (s) => h('li', {}, code(s)), FIRST.subprogs, 'subprograms', ep.name);
+  return more ? [list, more] : list;
+}
+
+/** About how many elements `renderProgram(ep)` creates (long lists collapsed). */
+export function programWeight(ep) {
+  let args = 0;
+  for (const a of ep.args) if (!QUIET.has(a.decision)) args += 1;
+  const rows = Math.max(ep.func_info.length, ep.func_info_before.length);
+  return (
+    20 +
+    2 * Math.min(ep.subprogs.length, FIRST.subprogs) +
+    14 * Math.min(args, FIRST.args) +
+    4 * Math.min(rows, FIRST.funcInfo) +
+    ep.warnings.length
+  );
+}
+
+/**
+ * About how tall a card is at first (in rem, at the page's width): the size it takes while off
+ * screen and not yet laid out (`content-visibility: auto`).
+ */
+function cardHeight(ep, reached) {
+  const rows = Math.max(ep.func_info.length, ep.func_info_before.length);
+  const lines = ep.added_btf ? Math.min(ep.added_btf.trimEnd().split('\n', FIRST.btfLines + 1).length, FIRST.btfLines) : 0;
+  const more = (reached > FIRST.args) + (ep.subprogs.length > FIRST.subprogs) + (rows > FIRST.funcInfo) + (lines >= FIRST.btfLines);
+  return Math.round(
+    19 +
+      9.5 * Math.min(reached, FIRST.args) +
+      1.5 * Math.min(ep.subprogs.length, FIRST.subprogs) +
+      1.9 * Math.min(rows, FIRST.funcInfo) +
+      (lines ? 4 + Math.min(1.4 * lines, 32) : 0) +
+      2.5 * more +
+      2 * (ep.args.length > reached) +
+      1.6 * ep.warnings.length,
+  );
 }
 
 /** One program's card: everything the fallback did to it. */
@@ -172,7 +294,7 @@ export function renderProgram(ep, { compact = false } = {}) {
   const reached = ep.args.filter((a) => !QUIET.has(a.decision));
   const unreached = ep.args.filter((a) => QUIET.has(a.decision));
   const args = compact ? reached : ep.args;
-  return h(
+  const card = h(
     'article',
     { class: 'program', 'aria-labelledby': id, dataset: { program: ep.name } },
     h(
@@ -204,7 +326,7 @@ export function renderProgram(ep, { compact = false } = {}) {
       h(
         'dd',
         { class: 'subprogs' },
-        ep.subprogs.length ? h('ol', {}, ep.subprogs.map((s) => h('li', {}, code(s)))) : '(none)',
+        subprogList(ep),
       ),
     ),
     ep.error ? h('p', { class: 'prog-error', role: 'alert' }, `Linking fails: ${ep.error}`) : null,
@@ -216,9 +338,12 @@ export function renderProgram(ep, { compact = false } = {}) {
             { class: 'args' },
             h('h4', {}, 'arg:ctx tags', compact && quiet ? h('span', { class: 'muted' }, ` (${quiet} not reached, hidden)`) : null),
             compact
-              ? argList(args, { compact, empty: ep.args.length ? 'none in the functions this program calls' : 'none' })
+              ? argList(args, { compact, of: ep.name, empty: ep.args.length ? 'none in the functions this program calls' : 'none' })
               : [
-                  argList(reached, { empty: unreached.length ? 'none in the functions this program calls' : 'the object has no arg:ctx tag' }),
+                  argList(reached, {
+                    of: ep.name,
+                    empty: unreached.length ? 'none in the functions this program calls' : 'the object has no arg:ctx tag',
+                  }),
                   unreachedArgs(ep.name, unreached),
                 ],
           ),
@@ -233,7 +358,7 @@ export function renderProgram(ep, { compact = false } = {}) {
               )
             : renderFuncInfo(ep),
           !compact && ep.added_btf
-            ? h('section', { class: 'added' }, h('h4', {}, 'BTF types added'), h('pre', { class: 'btf' }, ep.added_btf))
+            ? h('section', { class: 'added' }, h('h4', {}, 'BTF types added'), addedBtf(ep))
             : null,
         ],
     ep.warnings.length
@@ -245,6 +370,9 @@ export function renderProgram(ep, { compact = false } = {}) {
         )
       : null,
   );
+  // Through the CSSOM: the page's Content-Security-Policy refuses style attributes.
+  if (!compact) card.style.setProperty('--card-height', `${cardHeight(ep, reached.length)}rem`);
+  return card;
 }
 
 /** The report's header: kernel, architecture, BTF sizes, load error and leftover warnings. */
