@@ -1,4 +1,6 @@
-//! `cargo xtask fixtures [--check]`: build tests/bpf/*.bpf.c into tests/fixtures/*.o with clang-19.
+//! `cargo xtask fixtures [--check]`: build tests/bpf/*.bpf.c into tests/fixtures/*.o with clang-19,
+//! a few of them big-endian into tests/fixtures-be/, and the loader tests' own objects
+//! (tests/loader/bpf/*.bpf.c, next to their sources).
 //!
 //! Every source is compiled from the repository root with relative paths and the root mapped to `.`,
 //! so the objects are byte-identical whichever directory the repository is cloned into.
@@ -20,6 +22,8 @@ const SRC_SUFFIX: &str = ".bpf.c";
 /// Big-endian builds (`-target bpfeb`) of a few fixtures, for the byte-order paths of the core.
 const BE_OUT_DIR: &str = "tests/fixtures-be";
 const BE_FIXTURES: &[&str] = &["multi_prog", "perf_event", "void_ctx"];
+/// The loader tests' objects (maps and program kinds the fixtures lack), built next to their sources.
+const LOADER_DIR: &str = "tests/loader/bpf";
 const USAGE: &str = "usage: cargo xtask fixtures [--check]";
 
 /// Entry point of `cargo xtask fixtures`.
@@ -135,12 +139,12 @@ fn clang_available() -> bool {
 
 /// Compiles `tests/bpf/<name>.bpf.c` into `out` (absolute, or relative to the repository root).
 fn compile(root: &Path, name: &str, out: &Path) -> Result<(), String> {
-    compile_for(root, name, out, "bpf")
+    compile_for(root, &format!("{SRC_DIR}/{name}{SRC_SUFFIX}"), out, "bpf")
 }
 
-/// Compiles for `target` (`bpf`: the host's byte order, `bpfeb`: big-endian).
-fn compile_for(root: &Path, name: &str, out: &Path, target: &str) -> Result<(), String> {
-    let src = format!("{SRC_DIR}/{name}{SRC_SUFFIX}");
+/// Compiles `src` (relative to the repository root) for `target` (`bpf`: the host's byte order,
+/// `bpfeb`: big-endian).
+fn compile_for(root: &Path, src: &str, out: &Path, target: &str) -> Result<(), String> {
     let root_str = root
         .to_str()
         .ok_or_else(|| format!("repository path {} is not UTF-8", root.display()))?;
@@ -161,7 +165,7 @@ fn compile_for(root: &Path, name: &str, out: &Path, target: &str) -> Result<(), 
         .arg(format!("-ffile-prefix-map={root_str}=."))
         .arg(format!("-fdebug-prefix-map={root_str}=."))
         .arg("-c")
-        .arg(&src)
+        .arg(src)
         .arg("-o")
         .arg(out)
         .output()
@@ -196,10 +200,36 @@ fn build_fixtures(root: &Path, names: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot create {BE_OUT_DIR}: {e}"))?;
     for name in BE_FIXTURES {
         let rel = format!("{BE_OUT_DIR}/{name}.o");
-        compile_for(root, name, Path::new(&rel), "bpfeb")?;
+        compile_for(
+            root,
+            &format!("{SRC_DIR}/{name}{SRC_SUFFIX}"),
+            Path::new(&rel),
+            "bpfeb",
+        )?;
+        println!("built {rel}");
+    }
+    for name in loader_names(root)? {
+        let rel = format!("{LOADER_DIR}/{name}.o");
+        compile_for(
+            root,
+            &format!("{LOADER_DIR}/{name}{SRC_SUFFIX}"),
+            Path::new(&rel),
+            "bpf",
+        )?;
         println!("built {rel}");
     }
     Ok(())
+}
+
+/// The loader tests' sources (`<name>` of `tests/loader/bpf/<name>.bpf.c`), sorted.
+fn loader_names(root: &Path) -> Result<Vec<String>, String> {
+    let mut names: Vec<String> = dir_file_names(&root.join(LOADER_DIR))?
+        .into_iter()
+        .filter_map(|f| f.strip_suffix(SRC_SUFFIX).map(str::to_owned))
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 fn check_fixtures(root: &Path, names: &[String]) -> Result<(), String> {
@@ -226,12 +256,32 @@ fn check_fixtures(root: &Path, names: &[String]) -> Result<(), String> {
     }
     for name in BE_FIXTURES {
         let fresh = scratch.path.join(format!("{name}.be.o"));
-        compile_for(root, name, &fresh, "bpfeb")?;
+        compile_for(
+            root,
+            &format!("{SRC_DIR}/{name}{SRC_SUFFIX}"),
+            &fresh,
+            "bpfeb",
+        )?;
         let committed = root.join(BE_OUT_DIR).join(format!("{name}.o"));
         let old = fs::read(&committed).unwrap_or_default();
         let new = fs::read(&fresh).map_err(|e| format!("cannot read {}: {e}", fresh.display()))?;
         if old != new {
             problems.push(format!("differs or missing: {BE_OUT_DIR}/{name}.o"));
+        }
+    }
+    for name in loader_names(root)? {
+        let fresh = scratch.path.join(format!("{name}.loader.o"));
+        compile_for(
+            root,
+            &format!("{LOADER_DIR}/{name}{SRC_SUFFIX}"),
+            &fresh,
+            "bpf",
+        )?;
+        let committed = root.join(LOADER_DIR).join(format!("{name}.o"));
+        let old = fs::read(&committed).unwrap_or_default();
+        let new = fs::read(&fresh).map_err(|e| format!("cannot read {}: {e}", fresh.display()))?;
+        if old != new {
+            problems.push(format!("differs or missing: {LOADER_DIR}/{name}.o"));
         }
     }
     for obj in object_names(&committed_dir)? {
@@ -242,7 +292,12 @@ fn check_fixtures(root: &Path, names: &[String]) -> Result<(), String> {
         }
     }
     if problems.is_empty() {
-        println!("{} fixtures up to date", names.len());
+        println!(
+            "{} fixtures, {} big-endian and {} loader objects up to date",
+            names.len(),
+            BE_FIXTURES.len(),
+            loader_names(root)?.len()
+        );
         Ok(())
     } else {
         Err(format!(
