@@ -223,7 +223,7 @@ pub fn rewrite(data: &[u8], opts: &Options) -> Result<Portable> {
                     what: "BTF.ext func_info type_id",
                     offset: ext_sec.offset.saturating_add(at as u64),
                 })?;
-            dst.copy_from_slice(&endian_u32(endian, to));
+            dst.copy_from_slice(&endian.u32_bytes(to));
             patched.insert(key);
         }
     }
@@ -736,11 +736,4 @@ fn notes(others: &[Need], plan: &BTreeMap<RecKey, Step>, selected: &[Need]) -> V
         }
     }
     out
-}
-
-fn endian_u32(e: crate::Endian, v: u32) -> [u8; 4] {
-    match e {
-        crate::Endian::Little => v.to_le_bytes(),
-        crate::Endian::Big => v.to_be_bytes(),
-    }
 }
