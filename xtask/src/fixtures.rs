@@ -198,27 +198,36 @@ fn build_fixtures(root: &Path, names: &[String]) -> Result<(), String> {
     }
     fs::create_dir_all(root.join(BE_OUT_DIR))
         .map_err(|e| format!("cannot create {BE_OUT_DIR}: {e}"))?;
-    for name in BE_FIXTURES {
-        let rel = format!("{BE_OUT_DIR}/{name}.o");
-        compile_for(
-            root,
-            &format!("{SRC_DIR}/{name}{SRC_SUFFIX}"),
-            Path::new(&rel),
-            "bpfeb",
-        )?;
-        println!("built {rel}");
-    }
-    for name in loader_names(root)? {
-        let rel = format!("{LOADER_DIR}/{name}.o");
-        compile_for(
-            root,
-            &format!("{LOADER_DIR}/{name}{SRC_SUFFIX}"),
-            Path::new(&rel),
-            "bpf",
-        )?;
-        println!("built {rel}");
+    for o in other_objects(root)? {
+        compile_for(root, &o.src, Path::new(&o.out), o.target)?;
+        println!("built {}", o.out);
     }
     Ok(())
+}
+
+/// An object built from a source other than `tests/bpf/<name>.bpf.c` → `tests/fixtures/<name>.o`.
+struct OtherObject {
+    /// Source, relative to the repository root.
+    src: String,
+    /// Committed object, relative to the repository root.
+    out: String,
+    /// clang's `-target`.
+    target: &'static str,
+}
+
+/// The big-endian fixtures and the loader tests' objects.
+fn other_objects(root: &Path) -> Result<Vec<OtherObject>, String> {
+    let big_endian = BE_FIXTURES.iter().map(|name| OtherObject {
+        src: format!("{SRC_DIR}/{name}{SRC_SUFFIX}"),
+        out: format!("{BE_OUT_DIR}/{name}.o"),
+        target: "bpfeb",
+    });
+    let loader = loader_names(root)?.into_iter().map(|name| OtherObject {
+        src: format!("{LOADER_DIR}/{name}{SRC_SUFFIX}"),
+        out: format!("{LOADER_DIR}/{name}.o"),
+        target: "bpf",
+    });
+    Ok(big_endian.chain(loader).collect())
 }
 
 /// The loader tests' sources (`<name>` of `tests/loader/bpf/<name>.bpf.c`), sorted.
@@ -254,34 +263,14 @@ fn check_fixtures(root: &Path, names: &[String]) -> Result<(), String> {
             Err(e) => return Err(format!("cannot read {}: {e}", committed.display())),
         }
     }
-    for name in BE_FIXTURES {
-        let fresh = scratch.path.join(format!("{name}.be.o"));
-        compile_for(
-            root,
-            &format!("{SRC_DIR}/{name}{SRC_SUFFIX}"),
-            &fresh,
-            "bpfeb",
-        )?;
-        let committed = root.join(BE_OUT_DIR).join(format!("{name}.o"));
-        let old = fs::read(&committed).unwrap_or_default();
+    let others = other_objects(root)?;
+    for (i, o) in others.iter().enumerate() {
+        let fresh = scratch.path.join(format!("other-{i}.o"));
+        compile_for(root, &o.src, &fresh, o.target)?;
+        let old = fs::read(root.join(&o.out)).unwrap_or_default();
         let new = fs::read(&fresh).map_err(|e| format!("cannot read {}: {e}", fresh.display()))?;
         if old != new {
-            problems.push(format!("differs or missing: {BE_OUT_DIR}/{name}.o"));
-        }
-    }
-    for name in loader_names(root)? {
-        let fresh = scratch.path.join(format!("{name}.loader.o"));
-        compile_for(
-            root,
-            &format!("{LOADER_DIR}/{name}{SRC_SUFFIX}"),
-            &fresh,
-            "bpf",
-        )?;
-        let committed = root.join(LOADER_DIR).join(format!("{name}.o"));
-        let old = fs::read(&committed).unwrap_or_default();
-        let new = fs::read(&fresh).map_err(|e| format!("cannot read {}: {e}", fresh.display()))?;
-        if old != new {
-            problems.push(format!("differs or missing: {LOADER_DIR}/{name}.o"));
+            problems.push(format!("differs or missing: {}", o.out));
         }
     }
     for obj in object_names(&committed_dir)? {
@@ -293,10 +282,9 @@ fn check_fixtures(root: &Path, names: &[String]) -> Result<(), String> {
     }
     if problems.is_empty() {
         println!(
-            "{} fixtures, {} big-endian and {} loader objects up to date",
+            "{} fixtures and {} big-endian and loader objects up to date",
             names.len(),
-            BE_FIXTURES.len(),
-            loader_names(root)?.len()
+            others.len()
         );
         Ok(())
     } else {
