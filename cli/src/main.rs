@@ -86,7 +86,8 @@ struct Selection {
     #[arg(long, default_value = "x86_64")]
     arch: String,
     /// The kernel to emulate: `fallback` (no native arg:ctx, before 6.8: libbpf rewrites the BTF),
-    /// `native` (6.8+: libbpf sends it unchanged), or a version such as `6.1` or `6.8`.
+    /// `native` (6.8+: libbpf sends it unchanged), or a version such as `5.10`, `6.1` or `6.8`,
+    /// which also decides what libbpf sanitizes in the BTF (DECL_TAG before 5.16, …).
     #[arg(long, default_value = "fallback", value_name = "fallback|native|X.Y")]
     kernel: String,
 }
@@ -101,20 +102,14 @@ impl Selection {
                 names.join(", ")
             )
         })?;
-        Ok(Options {
+        let mut opts = Options {
             programs: self.programs.clone(),
             arch,
-            native: match self.kernel.as_str() {
-                "fallback" => false,
-                "native" => true,
-                v => argctx::verdict::KernelVersion::parse(v)
-                    .ok_or_else(|| {
-                        format!("--kernel: expected fallback, native or X.Y, got '{v}'")
-                    })?
-                    .has_native_arg_ctx(),
-            },
             ..Options::default()
-        })
+        };
+        opts.set_kernel(&self.kernel)
+            .map_err(|e| format!("--kernel: {e}"))?;
+        Ok(opts)
     }
 }
 

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::btf::sanitize::Sanitized;
 use crate::btf::{dump, Btf};
 use crate::fallback::{self, Arch, Options, ProgramReport};
 use crate::program::{link_summary, Object};
@@ -179,6 +180,9 @@ pub struct ExplainReport {
     pub error: Option<String>,
     /// BTF sizes.
     pub btf: Option<BtfSummary>,
+    /// What libbpf's sanitization changed in the BTF it sends, because the kernel lacks a BTF
+    /// feature (`--kernel X.Y` before 6.0, or a loader's probes); empty when nothing changed.
+    pub sanitized: Vec<Sanitized>,
 }
 
 /// The explain view plus the BTF blob libbpf sends.
@@ -197,9 +201,12 @@ pub fn explain(data: &[u8], opts: &Options) -> Result<Explained> {
         log,
         btf_original,
         btf,
+        btf_sanitized,
+        sanitized,
         error,
         ..
     } = fallback::apply(data, opts)?;
+    let btf = btf_sanitized.or(btf);
     let sent = btf.as_deref().and_then(|b| Btf::parse(b).ok());
     let programs = programs
         .into_iter()
@@ -230,6 +237,7 @@ pub fn explain(data: &[u8], opts: &Options) -> Result<Explained> {
             warnings: log.visible().map(|l| l.text.clone()).collect(),
             error,
             btf: summary,
+            sanitized,
         },
         btf,
     })
@@ -273,6 +281,22 @@ pub fn render_explain(r: &ExplainReport) -> String {
     );
     if let Some(e) = &r.error {
         let _ = writeln!(s, "Load fails: {e}");
+    }
+    if !r.sanitized.is_empty() {
+        let _ = writeln!(
+            s,
+            "BTF sanitized for this kernel (libbpf rewrites what the kernel lacks in the copy it sends):"
+        );
+        for z in &r.sanitized {
+            let _ = writeln!(
+                s,
+                "  {} missing: {} ({} type{})",
+                z.feature,
+                z.change,
+                z.count,
+                if z.count == 1 { "" } else { "s" }
+            );
+        }
     }
     for ep in &r.programs {
         let p = &ep.report;

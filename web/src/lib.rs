@@ -42,7 +42,7 @@ struct JsOptions {
     programs: Option<Vec<String>>,
     /// Architecture name as `argctx --arch` takes it.
     arch: Option<String>,
-    /// `"fallback"` (default) or `"native"`.
+    /// `"fallback"` (default), `"native"` or a version such as `"5.10"`.
     kernel: Option<String>,
 }
 
@@ -124,21 +124,14 @@ fn arch(name: Option<&str>) -> Result<Arch, JsError> {
 fn options(value: JsValue) -> Result<Options, JsError> {
     let o: JsOptions = parse_options(value)?;
     let arch = arch(o.arch.as_deref())?;
-    let native = match o.kernel.as_deref() {
-        None | Some("") | Some("fallback") => false,
-        Some("native") => true,
-        Some(k) => {
-            return Err(into_error(format!(
-                "unknown kernel '{k}' (one of: fallback, native)"
-            )))
-        }
-    };
-    Ok(Options {
+    let mut opts = Options {
         programs: o.programs.unwrap_or_default(),
         arch,
-        native,
         ..Options::default()
-    })
+    };
+    opts.set_kernel(o.kernel.as_deref().unwrap_or(""))
+        .map_err(into_error)?;
+    Ok(opts)
 }
 
 /// The verdict options, parsed as `argctx check` parses its flags (the CLI's messages).

@@ -4,8 +4,9 @@ export interface ExplainOptions {
   programs?: string[];
   /** Target architecture, as `argctx --arch` takes it (default "x86_64"); see `architectures()`. */
   arch?: string;
-  /** "fallback": a kernel before 6.8 (default); "native": 6.8+ with arg:ctx support. */
-  kernel?: "fallback" | "native";
+  /** "fallback": a kernel before 6.8 (default); "native": 6.8+ with arg:ctx support; or a release
+   * such as "5.10", which also decides libbpf's BTF sanitization. */
+  kernel?: string;
 }
 
 /** A func_info record: instruction index in the linked program and FUNC type id. */
@@ -69,6 +70,8 @@ export interface ExplainReport {
   warnings: string[];
   error: string | null;
   btf: { original_types: number; types: number; original_size: number; size: number } | null;
+  /** What libbpf's sanitization rewrote in the BTF it sends (kernel `X.Y` lacking BTF features). */
+  sanitized: { feature: string; change: string; count: number }[];
 }
 
 /** `argctx programs --format json`. */

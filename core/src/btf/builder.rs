@@ -136,6 +136,19 @@ impl BtfBuilder {
         Ok(off as u32)
     }
 
+    /// Rewrites the bytes of the string at `off` (up to its NUL) through `map`, in place: every
+    /// type that shares the string sees the change, as with libbpf's in-place edits.
+    pub fn map_str_in_place(&mut self, off: u32, map: impl Fn(u8) -> u8) {
+        let Some(rest) = self.strings.get_mut(off as usize..) else {
+            return;
+        };
+        for c in rest.iter_mut().take_while(|c| **c != 0) {
+            *c = map(*c);
+        }
+        // The content index no longer describes the table.
+        self.index = None;
+    }
+
     /// Appends a type record and returns its id.
     pub fn push(&mut self, name_off: u32, info: u32, size_or_type: u32, trailing: &[u8]) -> u32 {
         self.trailer.clear();

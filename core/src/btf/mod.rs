@@ -6,6 +6,7 @@ pub mod cdecl;
 pub mod dump;
 pub mod ext;
 mod kind;
+pub mod sanitize;
 mod types;
 pub mod validate;
 

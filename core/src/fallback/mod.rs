@@ -1,9 +1,11 @@
 //! libbpf 1.7's `__arg_ctx` fallback (`bpf_program_fixup_func_info`), reproduced byte for byte, plus
-//! the other BTF changes libbpf makes before `BPF_BTF_LOAD` (DATASEC finalization, hidden functions
-//! marked static), and an explanation of every decision.
+//! the other BTF changes libbpf makes before `BPF_BTF_LOAD` (extern collection, DATASEC
+//! finalization, hidden functions marked static, sanitization for the kernel's BTF features), and
+//! an explanation of every decision.
 
 mod arch;
 mod decide;
+mod externs;
 
 pub use arch::Arch;
 pub use decide::{Decision, FixupVerdict};
@@ -18,6 +20,7 @@ pub type Shared = Arc<String>;
 use serde::Serialize;
 
 use crate::btf::cdecl::{declaration, prototype};
+use crate::btf::sanitize::{sanitize, BtfFeatures, Sanitized};
 use crate::btf::{Btf, BtfBuilder, Kind, LINKAGE_GLOBAL, LINKAGE_STATIC};
 use crate::elf::consts as elf;
 use crate::error::{Error, Result};
@@ -45,6 +48,9 @@ pub struct Options {
     pub native: bool,
     /// Most verdicts to judge ([`MAX_VERDICTS`] by default); more is an [`Error::Limit`].
     pub max_verdicts: usize,
+    /// The BTF features of the kernel (what libbpf's probes find); what it lacks is sanitized in
+    /// the BTF sent ([`Outcome::btf_sent`]). Default: everything, nothing sanitized.
+    pub btf_features: BtfFeatures,
 }
 
 impl Default for Options {
@@ -54,7 +60,34 @@ impl Default for Options {
             arch: Arch::X86_64,
             native: false,
             max_verdicts: MAX_VERDICTS,
+            btf_features: BtfFeatures::ALL,
         }
+    }
+}
+
+impl Options {
+    /// Sets the kernel as `--kernel` names it: `fallback` (before 6.8, every BTF feature),
+    /// `native` (6.8+), or a release such as `5.10` or `6.1.16`, which decides both whether
+    /// libbpf's fallback runs and what its sanitization rewrites. The error says what is accepted.
+    pub fn set_kernel(&mut self, kernel: &str) -> std::result::Result<(), String> {
+        match kernel {
+            "" | "fallback" => {
+                self.native = false;
+                self.btf_features = BtfFeatures::ALL;
+            }
+            "native" => {
+                self.native = true;
+                self.btf_features = BtfFeatures::ALL;
+            }
+            v => {
+                let version = crate::verdict::KernelVersion::parse(v).ok_or_else(|| {
+                    format!("unknown kernel '{v}' (one of: fallback, native, or a version X.Y)")
+                })?;
+                self.native = version.has_native_arg_ctx();
+                self.btf_features = version.btf_features();
+            }
+        }
+        Ok(())
     }
 }
 
@@ -137,8 +170,13 @@ pub struct Outcome {
     pub log: Log,
     /// The object's BTF as compiled.
     pub btf_original: Option<Vec<u8>>,
-    /// The BTF as sent to the kernel (`BPF_BTF_LOAD`).
+    /// The object's BTF after libbpf's preparation (`bpf_object__btf` at load time).
     pub btf: Option<Vec<u8>>,
+    /// The BTF sent to the kernel (`BPF_BTF_LOAD`) when sanitization changed it; `None` when it is
+    /// [`Self::btf`] itself. [`Self::sent_btf`] gives whichever applies.
+    pub btf_sanitized: Option<Vec<u8>>,
+    /// What the sanitization for [`Options::btf_features`] changed.
+    pub sanitized: Vec<Sanitized>,
     /// Type count (with void) before the fixups appended anything.
     pub original_type_cnt: u32,
     /// A failure that makes libbpf's whole load fail (after which nothing is sent).
@@ -173,6 +211,8 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     let btf_original = obj.btf.as_ref().map(|b| b.raw().to_vec());
     let mut builder = obj.btf.as_ref().map(BtfBuilder::new);
     if let Some(b) = builder.as_mut() {
+        // libbpf's open: externs collected (their BTF rewritten), then DATASECs finalized.
+        externs::collect_externs(obj, b, &mut log)?;
         finalize_datasecs(obj, b, &mut log)?;
     }
     let original_type_cnt = builder.as_ref().map_or(0, |b| b.type_cnt());
@@ -308,14 +348,34 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     if let Some(b) = builder.as_mut() {
         mark_hidden_static(obj, b);
     }
+    let btf = builder.map(BtfBuilder::into_bytes);
+    // libbpf sanitizes a copy made from the prepared BTF's raw bytes, and sends the copy.
+    let (btf_sanitized, sanitized) = match &btf {
+        Some(raw) if opts.btf_features.needs_sanitization() => {
+            let mut copy = BtfBuilder::new(&Btf::parse(raw)?);
+            let done = sanitize(&mut copy, opts.btf_features)?;
+            (Some(copy.into_bytes()), done)
+        }
+        _ => (None, Vec::new()),
+    };
     Ok(Outcome {
         programs,
         log,
         btf_original,
-        btf: builder.map(BtfBuilder::into_bytes),
+        btf,
+        btf_sanitized,
+        sanitized,
         original_type_cnt,
         error,
     })
+}
+
+impl Outcome {
+    /// The BTF libbpf sends to the kernel: the sanitized copy when the kernel lacks features,
+    /// else the prepared BTF.
+    pub fn sent_btf(&self) -> Option<&[u8]> {
+        self.btf_sanitized.as_deref().or(self.btf.as_deref())
+    }
 }
 
 /// func_info records as `(insn_off, type_id)` pairs.

@@ -61,7 +61,7 @@ pub use object::{
     FallbackStatus, LoadedObject, LoadedProgram, Map, MapInfo, ProgramEntry, ProgramFallback,
     ProgramInfo,
 };
-pub use probe::kernel_supports_arg_ctx;
+pub use probe::{kernel_btf_features, kernel_supports_arg_ctx};
 
 pub(crate) use error::Problem;
 
@@ -190,6 +190,7 @@ impl Loader {
             programs: self.programs.clone(),
             arch: host_arch(),
             native: !fallback.applied,
+            btf_features: probe::kernel_btf_features(),
             ..Options::default()
         };
         let outcome = apply_to(&mut obj, &opts).map_err(|e| LoadError::Prepare(e.to_string()))?;
@@ -202,7 +203,8 @@ impl Loader {
         .map_err(LoadError::Prepare)?;
         let mut warnings: Vec<String> = outcome.log.visible().map(|l| l.text.clone()).collect();
 
-        let (btf, btf_error) = match outcome.btf.as_deref() {
+        // The kernel gets the copy sanitized for the features it lacks, as libbpf sends it.
+        let (btf, btf_error) = match outcome.sent_btf() {
             Some(blob) => match prog::load_btf(blob) {
                 Ok(fd) => (Some(fd), None),
                 Err(e) => {

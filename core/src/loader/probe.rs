@@ -11,6 +11,7 @@ use std::ffi::CStr;
 use std::sync::OnceLock;
 
 use super::sys;
+use crate::btf::sanitize::{probe_blobs, BtfFeatures};
 use crate::bytes::native;
 use crate::program::insn::{Insn, CALL, PSEUDO_CALL};
 
@@ -120,6 +121,20 @@ fn run_probe() -> bool {
 }
 
 static ARG_CTX: OnceLock<bool> = OnceLock::new();
+static BTF_FEATURES: OnceLock<BtfFeatures> = OnceLock::new();
+
+/// The running kernel's BTF features, from libbpf's BTF probes (the blobs of
+/// [`crate::btf::sanitize::probe_blobs`], each sent with `BPF_BTF_LOAD`), cached for the
+/// process. What is missing is sanitized in the BTF the loader sends, as libbpf does.
+pub fn kernel_btf_features() -> BtfFeatures {
+    *BTF_FEATURES.get_or_init(|| {
+        let answers: Vec<(&str, bool)> = probe_blobs()
+            .into_iter()
+            .map(|(name, blob)| (name, sys::btf_load(&blob, None).0.is_ok()))
+            .collect();
+        BtfFeatures::from_probes(&answers)
+    })
+}
 
 /// Whether the running kernel supports `arg:ctx` natively (Linux 6.8 and later), decided by
 /// libbpf's probe and cached for the process. `false` also when `bpf()` is not permitted.

@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::btf::sanitize::BtfFeatures;
+
 /// A kernel release: `major.minor`, optionally with the stable point release.
 ///
 /// Without a point release, a version means the newest point release of that series (so stable
@@ -17,6 +19,12 @@ pub struct KernelVersion {
     /// The stable point release; `u32::MAX` for "the newest of the series".
     patch: u32,
 }
+
+/// First release whose BTF accepts DATASEC names starting with `?` (libbpf's
+/// `FEAT_BTF_QMARK_DATASEC`; the kernel change "Allow all printable characters in BTF DATASEC
+/// names" of the 6.7 cycle). Settled as far as the suite's kernels can: Debian's 6.1 refuses the
+/// probe, 6.12 accepts it.
+const QMARK_DATASEC: (u16, u16) = (6, 7);
 
 /// What `X.Y` without a point release means: the newest point release of the series.
 const NEWEST: u32 = u32::MAX;
@@ -128,6 +136,23 @@ impl KernelVersion {
     /// the BTF unchanged; before, libbpf 1.4+ applies its fallback.
     pub fn has_native_arg_ctx(self) -> bool {
         self.supports(Feature::ArgTags)
+    }
+
+    /// What libbpf 1.7's BTF probes find on this release, so what it sanitizes. Mainline
+    /// releases; the suite compares every row with the probes' answers on Debian's 5.10, 6.1,
+    /// 6.12 and sid kernels and on the host (`tests/oracle/tests/differential.rs`).
+    pub fn btf_features(self) -> BtfFeatures {
+        let at = |major, minor| self.at_least(major, minor);
+        BtfFeatures {
+            func: at(4, 20),
+            datasec: at(5, 2),
+            global_func: at(5, 6),
+            float: at(5, 13),
+            decl_tag: at(5, 16),
+            type_tag: at(5, 17),
+            enum64: at(6, 0),
+            qmark_datasec: at(QMARK_DATASEC.0, QMARK_DATASEC.1),
+        }
     }
 }
 
