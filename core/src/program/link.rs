@@ -121,6 +121,51 @@ pub fn link(obj: &Object<'_>, main: usize) -> Result<LinkedProgram, LinkError> {
     Linker::new(obj, main, true).finish().map(|l| l.out)
 }
 
+/// Marks the `ld_imm64` instructions of `linked` that load an address as libbpf's relocation
+/// leaves them for the verifier: a `.maps` map as `BPF_PSEUDO_MAP_FD` (1), global data (`.data`,
+/// `.bss`, `.rodata`, custom data sections, and the arena's `.addr_space.1`) as
+/// `BPF_PSEUDO_MAP_VALUE` (2), an extern variable as `BPF_PSEUDO_BTF_ID` (3). Immediates are left
+/// as they are (no fds here): enough for an analysis to tell a relocated address from the constant
+/// it holds in the object (`&counter` at offset 0 is `ld_imm64 r1, 0` until relocated). Returns
+/// the instructions that load an arena address (the verifier's `PTR_TO_ARENA`, not a map value).
+pub fn mark_address_loads(obj: &Object<'_>, linked: &mut LinkedProgram) -> Vec<usize> {
+    let starts = std::iter::once((linked.main, 0)).chain(linked.subprogs.iter().copied());
+    let marks: Vec<(usize, u8, bool)> = starts
+        .flat_map(|(p, start)| {
+            obj.programs.get(p).into_iter().flat_map(move |prog| {
+                prog.relocs.iter().filter_map(move |r| {
+                    if !matches!(r.kind, RelocKind::Data) {
+                        return None;
+                    }
+                    if r.sym_shndx == crate::elf::consts::SHN_UNDEF {
+                        return Some((start + r.insn_idx, 3, false));
+                    }
+                    let section = obj
+                        .elf
+                        .sections
+                        .get(usize::from(r.sym_shndx))
+                        .map_or("", |s| s.name);
+                    Some(match section {
+                        ".maps" => (start + r.insn_idx, 1, false),
+                        ".addr_space.1" => (start + r.insn_idx, 2, true),
+                        _ => (start + r.insn_idx, 2, false),
+                    })
+                })
+            })
+        })
+        .collect();
+    let mut arena = Vec::new();
+    for (at, src, is_arena) in marks {
+        if let Some(insn) = linked.insns.get_mut(at).filter(|i| i.code == LD_IMM64) {
+            insn.src = src;
+            if is_arena {
+                arena.push(at);
+            }
+        }
+    }
+    arena
+}
+
 /// [`link`] without the code: the same decisions, errors and func_info, with instructions and
 /// line_info only counted.
 pub fn link_summary(obj: &Object<'_>, main: usize) -> Result<LinkSummary, LinkError> {

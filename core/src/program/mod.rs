@@ -6,7 +6,7 @@ pub mod insn;
 mod link;
 pub mod sec_def;
 
-pub use link::{link, link_summary, InfoRecords, LinkSummary, LinkedProgram};
+pub use link::{link, link_summary, mark_address_loads, InfoRecords, LinkSummary, LinkedProgram};
 
 use crate::elf::consts as elf;
 
@@ -50,6 +50,8 @@ pub struct Reloc {
     pub kind: RelocKind,
     /// The symbol's name (the section name for section symbols).
     pub sym_name: String,
+    /// The symbol's section index (`SHN_UNDEF` for externs).
+    pub sym_shndx: u16,
 }
 
 /// An entry program or a `.text` subprogram.
@@ -451,6 +453,7 @@ fn record_reloc(
         insn_idx,
         kind,
         sym_name: sym_name.clone(),
+        sym_shndx: sym.shndx,
     };
     if sym_is_extern(sym) {
         return Ok(make(if insn.is_call() {

@@ -312,7 +312,14 @@ fn judge_program(
         }
         rules::CanonKind::Struct => format!("struct {} *", c.first),
     });
-    let linked = link(obj, idx).ok();
+    let linked = link(obj, idx).ok().map(|mut l| {
+        for pc in crate::program::mark_address_loads(obj, &mut l) {
+            if let Some(insn) = l.insns.get_mut(pc) {
+                insn.src = flow::ARENA_ADDR;
+            }
+        }
+        l
+    });
     let mut pv = ProgramVerdict {
         name: p.name.clone(),
         section: p.sec_name.clone(),

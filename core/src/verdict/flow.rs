@@ -45,6 +45,10 @@ const CTX_HELPERS: &[(i32, &str)] = &[
 /// `bpf_get_current_task_btf`: returns a trusted `struct task_struct *`.
 const HELPER_CURRENT_TASK_BTF: i32 = 158;
 
+/// The `src` the verdict gives an `ld_imm64` of an arena address (libbpf sends it as
+/// `BPF_PSEUDO_MAP_VALUE`, which the flow would read as global data); not a kernel value.
+pub(crate) const ARENA_ADDR: u8 = 15;
+
 /// Name of a helper that needs the context in R1.
 pub fn ctx_helper_name(id: i32) -> Option<&'static str> {
     CTX_HELPERS.iter().find(|(i, _)| *i == id).map(|(_, n)| *n)
@@ -65,6 +69,9 @@ pub enum Val {
     CallerStack,
     /// A map pointer.
     Map,
+    /// A pointer to global data (a relocated `ld_imm64` into `.data`, `.bss`, `.rodata`, …: a map
+    /// value the loader created): never NULL, sized by its section.
+    GlobalData,
     /// A trusted kernel object (`bpf_get_current_task_btf()`).
     Btf,
     /// A memory argument of a global function (which function and argument), maybe NULL.
@@ -119,6 +126,7 @@ impl Val {
                 | Val::Stack(_)
                 | Val::CallerStack
                 | Val::Map
+                | Val::GlobalData
                 | Val::Btf
                 | Val::Mem { .. }
         )
@@ -500,6 +508,8 @@ impl Walker<'_> {
                         0 if i.imm == 0 && hi == 0 => Val::Null,
                         0 => Val::Scalar,
                         1 | 5 => Val::Map,
+                        2 | 6 => Val::GlobalData,
+                        // An arena address: the verifier's PTR_TO_ARENA, outside this model.
                         _ => Val::Unknown,
                     };
                     s.set(i.dst, v);
@@ -574,6 +584,8 @@ impl Walker<'_> {
                             }
                             Val::Ctx if delta == 0 => Val::Ctx,
                             Val::Ctx | Val::CtxOff => Val::CtxOff,
+                            // Within the section (the verifier checks the bounds).
+                            Val::GlobalData => Val::GlobalData,
                             Val::Scalar | Val::Null => Val::Scalar,
                             _ => Val::Unknown,
                         }

@@ -28,6 +28,7 @@ pub(super) fn describe(v: Val) -> &'static str {
         Val::CtxOff => "a pointer into its context",
         Val::Stack(_) | Val::CallerStack => "a stack pointer",
         Val::Map => "a map pointer",
+        Val::GlobalData => "a pointer to global data",
         Val::Btf => "a kernel pointer",
         Val::Mem { .. } => "a memory pointer",
         Val::Null => "NULL",
@@ -112,6 +113,7 @@ pub(super) fn call_arg_problem(
                 | Val::Stack(_)
                 | Val::CallerStack
                 | Val::Map
+                | Val::GlobalData
                 | Val::Mem { .. }
                 | Val::Scalar
         ) || (v == Val::Null && !a.nullable))
@@ -127,7 +129,14 @@ pub(super) fn call_arg_problem(
         }),
         ArgClass::Arena => matches!(
             v,
-            Val::Ctx | Val::CtxOff | Val::Stack(_) | Val::CallerStack | Val::Map | Val::Btf | Val::Mem { .. }
+            Val::Ctx
+                | Val::CtxOff
+                | Val::Stack(_)
+                | Val::CallerStack
+                | Val::Map
+                | Val::GlobalData
+                | Val::Btf
+                | Val::Mem { .. }
         )
         .then(|| {
             (
