@@ -31,6 +31,27 @@ pub fn fixtures() -> Vec<PathBuf> {
     v
 }
 
+/// The corpus of modern-BPF objects (`tests/corpus/*.o`), sorted.
+pub fn corpus() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/corpus"))
+        .expect("tests/corpus")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "o"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// A fixture or corpus object by file name.
+pub fn object_path(file: &str) -> PathBuf {
+    let fixture = root().join("tests/fixtures").join(file);
+    if fixture.is_file() {
+        fixture
+    } else {
+        root().join("tests/corpus").join(file)
+    }
+}
+
 /// The object name libbpf gives a file: its name up to the first '.'.
 pub fn obj_name(path: &Path) -> String {
     path.file_name()
@@ -122,6 +143,7 @@ fn oracle_bin() -> PathBuf {
 pub fn oracle_host() -> Value {
     let out = Command::new(oracle_bin())
         .args(fixtures())
+        .args(corpus())
         .output()
         .expect("run argctx-oracle");
     assert!(

@@ -6,9 +6,11 @@
 //! holds. Plus map contents and relocations exercised with `BPF_PROG_TEST_RUN`, and a file
 //! descriptor leak check. These tests need `bpf()` (root): without it they fail, loudly.
 //!
-//! `vm_fallback` checks the 6.1 run that `cargo xtask test` produces (see `xtask/src/loader.rs`):
-//! `ARGCTX_LOADER_VM` points at the loader's results in the VM, `ARGCTX_VM_ORACLE` at libbpf's.
+//! `vm_kernels` checks the runs that `cargo xtask test` makes on Debian's 5.10, 6.1, 6.12 and sid
+//! kernels (see `xtask/src/loader.rs`): the loader's results and libbpf's from the same VM.
 
 mod common;
 mod host;
+#[path = "../agreement/record.rs"]
+mod record;
 mod vm;

@@ -24,6 +24,8 @@ const BE_OUT_DIR: &str = "tests/fixtures-be";
 const BE_FIXTURES: &[&str] = &["multi_prog", "perf_event", "void_ctx"];
 /// The loader tests' objects (maps and program kinds the fixtures lack), built next to their sources.
 const LOADER_DIR: &str = "tests/loader/bpf";
+/// The corpus of modern-BPF objects the kernel suites compare (sources and objects side by side).
+pub const CORPUS_DIR: &str = "tests/corpus";
 const USAGE: &str = "usage: cargo xtask fixtures [--check]";
 
 /// Entry point of `cargo xtask fixtures`.
@@ -215,24 +217,33 @@ struct OtherObject {
     target: &'static str,
 }
 
-/// The big-endian fixtures and the loader tests' objects.
+/// The big-endian fixtures, the loader tests' objects and the corpus.
 fn other_objects(root: &Path) -> Result<Vec<OtherObject>, String> {
     let big_endian = BE_FIXTURES.iter().map(|name| OtherObject {
         src: format!("{SRC_DIR}/{name}{SRC_SUFFIX}"),
         out: format!("{BE_OUT_DIR}/{name}.o"),
         target: "bpfeb",
     });
-    let loader = loader_names(root)?.into_iter().map(|name| OtherObject {
-        src: format!("{LOADER_DIR}/{name}{SRC_SUFFIX}"),
-        out: format!("{LOADER_DIR}/{name}.o"),
-        target: "bpf",
-    });
-    Ok(big_endian.chain(loader).collect())
+    let side_by_side = |dir: &'static str| -> Result<Vec<OtherObject>, String> {
+        Ok(source_names_in(root, dir)?
+            .into_iter()
+            .map(|name| OtherObject {
+                src: format!("{dir}/{name}{SRC_SUFFIX}"),
+                out: format!("{dir}/{name}.o"),
+                target: "bpf",
+            })
+            .collect())
+    };
+    Ok(big_endian
+        .chain(side_by_side(LOADER_DIR)?)
+        .chain(side_by_side(CORPUS_DIR)?)
+        .collect())
 }
 
-/// The loader tests' sources (`<name>` of `tests/loader/bpf/<name>.bpf.c`), sorted.
-fn loader_names(root: &Path) -> Result<Vec<String>, String> {
-    let mut names: Vec<String> = dir_file_names(&root.join(LOADER_DIR))?
+/// The sources (`<name>` of `<dir>/<name>.bpf.c`) of a directory whose objects sit beside them,
+/// sorted.
+fn source_names_in(root: &Path, dir: &str) -> Result<Vec<String>, String> {
+    let mut names: Vec<String> = dir_file_names(&root.join(dir))?
         .into_iter()
         .filter_map(|f| f.strip_suffix(SRC_SUFFIX).map(str::to_owned))
         .filter(|n| !n.is_empty())

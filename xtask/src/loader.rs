@@ -1,52 +1,36 @@
-//! `cargo xtask loader`: the `loader` feature on Linux 6.1 (no native `arg:ctx`), compared with
-//! libbpf 1.7 on the same kernel.
+//! `cargo xtask loader`: the `loader` feature on Debian's 5.10, 6.1, 6.12 and sid kernels,
+//! compared with libbpf 1.7 on the same kernels.
 //!
-//! [`vm_test`] builds the `argctx` CLI static, boots the 6.1 VM once and runs, for every program
+//! [`vm_test`] builds the `argctx` CLI static, boots each kernel once and runs, for every program
 //! of every fixture, `argctx load --format json --program P --fallback auto` and `--fallback
 //! never`, plus one whole-object run per fixture and per object of `tests/loader/bpf`. The output
-//! goes to
-//! `target/vm/loader-6.1.jsonl`; the integration test `vm_fallback` (tests/loader/vm.rs) then
-//! compares it with `target/vm/oracle-6.1.json` (regenerated with `cargo xtask vm oracle` when
-//! missing or older than a fixture): same verdict and errno per program, same func_info types,
-//! line_info count and attach BTF id in the kernel, byte-identical BTF (by hash), the probe
-//! reporting no native support, and without the fallback the kernel's own refusal
-//! (`reference type('UNKNOWN ')`).
+//! goes to `target/vm/loader-<kernel>.jsonl`; the integration test `vm_kernels`
+//! (tests/loader/vm.rs) then compares it with `target/vm/oracle-<kernel>.json`: same outcome and
+//! errno per program, same func_info types, line_info count and attach BTF id in the kernel,
+//! byte-identical BTF (by hash), the probe's answer, and without the fallback the kernel's own
+//! refusal (`reference type('UNKNOWN ')`). Differences are recorded for the agreement table.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
+use crate::kernels::{self, Kernel};
 use crate::vm;
 
 fn usage() -> String {
     "usage: cargo xtask loader [vm]".into()
 }
 
-/// Entry point of `cargo xtask loader`.
+/// Entry point of `cargo xtask loader`: libbpf's documents on every VM kernel, then the loader.
 pub fn run(args: &[String]) -> Result<(), String> {
     match args {
-        [] => vm_test(),
-        [c] if c == "vm" => vm_test(),
-        _ => Err(usage()),
+        [] => {}
+        [c] if c == "vm" => {}
+        _ => return Err(usage()),
     }
-}
-
-fn fixtures(root: &Path) -> Result<Vec<PathBuf>, String> {
-    let dir = root.join("tests/fixtures");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "o"))
-        .collect();
-    v.sort();
-    if v.is_empty() {
-        return Err(format!("no fixtures in {}", dir.display()));
-    }
-    Ok(v)
-}
-
-fn mtime(p: &Path) -> Option<SystemTime> {
-    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+    let kernels = kernels::ensure_all()?;
+    crate::test::vm_oracles(&kernels)?;
+    vm_test(&kernels)
 }
 
 /// Every entry program of an object (autoloaded or not), in libbpf's order.
@@ -57,23 +41,15 @@ fn programs(path: &Path) -> Result<Vec<String>, String> {
     Ok(obj.entry_programs().map(|(_, p)| p.name.clone()).collect())
 }
 
-/// The 6.1 comparison. Fails (never skips) when qemu, the kernel or a comparison fails.
-pub fn vm_test() -> Result<(), String> {
+/// The loader in one boot of each VM kernel, then the comparison with libbpf's documents from
+/// the same kernels (`target/vm/oracle-<kernel>.json`, made by the caller). Fails (never skips)
+/// when qemu, a kernel or a comparison fails.
+pub fn vm_test(kernels: &[Kernel]) -> Result<(), String> {
     let started = Instant::now();
     let root = vm::workspace_root();
-    let fixtures = fixtures(&root)?;
-    let oracle = vm::vm_dir().join("oracle-6.1.json");
-    let newest_fixture = fixtures.iter().filter_map(|f| mtime(f)).max();
-    if mtime(&oracle).is_none_or(|o| newest_fixture.is_some_and(|f| f > o)) {
-        vm::run(&[
-            "oracle".into(),
-            "--out".into(),
-            oracle.display().to_string(),
-        ])?;
-    }
+    let fixtures = vm::fixtures()?;
     let bin = vm::build_static("argctx-cli", "argctx")?;
-
-    let mut files = vec![(bin, "/bin/argctx".to_string())];
+    let mut files = vec![(bin.clone(), "/bin/argctx".to_string())];
     let mut script = String::from("cd /w\n");
     let mut runs = 0;
     for f in &fixtures {
@@ -107,19 +83,23 @@ pub fn vm_test() -> Result<(), String> {
         ));
         runs += 1;
     }
-    let vm_started = Instant::now();
-    let out = vm::run_in_vm(&vm::VmRun {
-        files,
-        script,
-        timeout: Duration::from_secs(900),
-    })?;
-    eprintln!(
-        "loader: {runs} argctx load runs in the 6.1 VM took {:.1?}",
-        vm_started.elapsed()
-    );
-    let results = vm::vm_dir().join("loader-6.1.jsonl");
-    std::fs::write(&results, &out).map_err(|e| format!("{}: {e}", results.display()))?;
-
+    for kernel in kernels {
+        let vm_started = Instant::now();
+        let out = vm::run_in_vm(&vm::VmRun {
+            kernel,
+            files: files.clone(),
+            script: script.clone(),
+            timeout: Duration::from_secs(900),
+        })?;
+        eprintln!(
+            "loader: {runs} argctx load runs on {} took {:.1?}",
+            kernel.release,
+            vm_started.elapsed()
+        );
+        let results = vm::vm_dir().join(format!("loader-{}.jsonl", kernel.series.name));
+        std::fs::write(&results, &out).map_err(|e| format!("{}: {e}", results.display()))?;
+    }
+    let names: Vec<&str> = kernels.iter().map(|k| k.series.name).collect();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&root)
@@ -131,20 +111,21 @@ pub fn vm_test() -> Result<(), String> {
             "loader",
             "--test",
             "loader",
-            "vm_fallback",
+            "vm_kernels",
             "--",
             "--nocapture",
         ])
-        .env("ARGCTX_LOADER_VM", &results)
-        .env("ARGCTX_VM_ORACLE", &oracle)
+        .env("ARGCTX_VM_KERNELS", names.join(","))
+        .env("ARGCTX_VM_DIR", vm::vm_dir())
         .status()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;
     if !status.success() {
         return Err(format!(
-            "the 6.1 loader comparison failed ({status}); results in {}",
-            results.display()
+            "the loader comparison on {} failed ({status}); results in {}",
+            names.join(", "),
+            vm::vm_dir().display()
         ));
     }
-    eprintln!("loader: 6.1 comparison passed in {:.1?}", started.elapsed());
+    eprintln!("loader: comparison passed in {:.1?}", started.elapsed());
     Ok(())
 }

@@ -1,8 +1,10 @@
 //! `cargo xtask …`: the project's automation (fixtures, tests, playground, benchmarks).
 
+mod agreement;
 mod bench;
 mod fixtures;
 mod fuzz;
+mod kernels;
 mod loader;
 mod portable;
 mod serve;
@@ -19,9 +21,11 @@ fn main() -> ExitCode {
         None => ("help", &[][..]),
     };
     let result = match cmd {
+        "agreement" => agreement::run(rest),
         "bench" => bench::run(rest),
         "fixtures" => fixtures::run(rest),
         "fuzz" => fuzz::run(rest),
+        "kernels" => kernels::run(rest),
         "loader" => loader::run(rest),
         "vm" => vm::run(rest),
         "portable" => portable::run(rest),
@@ -31,7 +35,7 @@ fn main() -> ExitCode {
         "test" => test::run_all(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test|serve|fixtures|vm|portable|loader|wasm|e2e|fuzz|bench>"
+                "usage: cargo xtask <test|serve|fixtures|kernels|agreement|vm|portable|loader|wasm|e2e|fuzz|bench>"
             );
             return ExitCode::from(2);
         }

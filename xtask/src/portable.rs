@@ -45,6 +45,7 @@ use std::time::{Duration, Instant};
 use argctx::fallback::{apply, Decision, Options};
 use argctx::portable::{rewrite, rewrite_object};
 
+use crate::kernels::Kernel;
 use crate::vm;
 
 /// Fixtures whose original loads on 6.1 with bpftool 7.1 (tests/bpf/README.md).
@@ -763,11 +764,12 @@ fn report(checks: &[Check]) -> usize {
 }
 
 /// Host and 6.1 checks of portable objects (see the module documentation).
-pub fn vm_test() -> Result<(), String> {
-    run_checks(true)
+pub fn vm_test(kernel: &Kernel) -> Result<(), String> {
+    run_checks(Some(kernel))
 }
 
-fn run_checks(with_vm: bool) -> Result<(), String> {
+fn run_checks(vm_kernel: Option<&Kernel>) -> Result<(), String> {
+    let with_vm = vm_kernel.is_some();
     let t0 = Instant::now();
     ensure_tools()?;
     let mut notes = Vec::new();
@@ -824,7 +826,7 @@ fn run_checks(with_vm: bool) -> Result<(), String> {
 
     // Debian's 6.1 under qemu.
     let mut t_vm = None;
-    if with_vm {
+    if let Some(kernel) = vm_kernel {
         let t3 = Instant::now();
         let guest_path = |p: &Path| {
             objs.iter()
@@ -858,6 +860,7 @@ fn run_checks(with_vm: bool) -> Result<(), String> {
             )
         );
         let res = vm::run_in_vm_full(&vm::VmRun {
+            kernel,
             files,
             script: guest_script,
             timeout: Duration::from_secs(600),
@@ -903,8 +906,8 @@ fn run_checks(with_vm: bool) -> Result<(), String> {
 /// Entry point of `cargo xtask portable [--host-only]`.
 pub fn run(args: &[String]) -> Result<(), String> {
     match args {
-        [] => vm_test(),
-        [a] if a == "--host-only" => run_checks(false),
+        [] => vm_test(&crate::kernels::ensure(crate::kernels::series("6.1")?)?),
+        [a] if a == "--host-only" => run_checks(None),
         _ => Err("usage: cargo xtask portable [--host-only]".into()),
     }
 }

@@ -1,15 +1,18 @@
 //! `cargo xtask test`: installs what the suite needs on a fresh machine, then runs every check:
 //! formatting, clippy (native and wasm32), fixture freshness, the workspace tests (including the
-//! differential test against libbpf 1.7 on the host), the same comparison on Linux 6.1 under qemu,
-//! the wasm-bindgen tests and the browser end-to-end tests.
+//! differential, verdict and loader comparisons with libbpf 1.7 on the host), the same
+//! comparisons on Debian's 5.10, 6.1, 6.12 and sid kernels under qemu (one boot per kernel per
+//! suite), the per-kernel agreement table, the wasm-bindgen tests and the browser end-to-end tests.
 
 use std::path::Path;
 use std::process::Command;
 
+use crate::kernels::{self, Kernel};
 use crate::vm;
 
 /// Debian packages the suite uses: clang for fixtures, bpftool for the dump comparison, the vendored
-/// libbpf's build tools, qemu and busybox for the 6.1 VM, Chromium for the page.
+/// libbpf's build tools, qemu and busybox for the VMs, xz and zstd for the kernels' BTF, Chromium
+/// for the page.
 const PACKAGES: &[&str] = &[
     "clang-19",
     "llvm-19",
@@ -29,6 +32,8 @@ const PACKAGES: &[&str] = &[
     "m4",
     "qemu-system-x86",
     "busybox-static",
+    "xz-utils",
+    "zstd",
     "chromium",
 ];
 
@@ -126,9 +131,11 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
     // Every fuzz target builds and runs briefly; a crash fails the suite.
     crate::fuzz::smoke()?;
     if !quick {
-        // The fallback's ground truth: libbpf 1.7 on Debian's 6.1 kernel. No qemu is a failure.
-        let out = root.join("target/vm/oracle-6.1.json");
-        vm::run(&["oracle".into(), "--out".into(), out.display().to_string()])?;
+        // Five kernels: Debian's 5.10, 6.1, 6.12 and sid under qemu, and the host (above, in
+        // `cargo test --workspace`). A kernel that cannot be fetched or booted is a failure.
+        let kernels = kernels::ensure_all()?;
+        vm_oracles(&kernels)?;
+        let names: Vec<&str> = kernels.iter().map(|k| k.series.name).collect();
         run(cargo()
             .args([
                 "test",
@@ -138,37 +145,35 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
                 "differential",
                 "--test",
                 "verdict",
-                "vm_fallback",
+                "vm_kernels",
                 "--",
                 "--nocapture",
             ])
-            .env("ARGCTX_VM_ORACLE", &out))?;
+            .env("ARGCTX_VM_KERNELS", names.join(","))
+            .env("ARGCTX_VM_DIR", vm::vm_dir()))?;
+        // The loader against libbpf on every VM kernel.
+        crate::loader::vm_test(&kernels)?;
         // Portable objects: bpftool 7.1, aya and libbpf 1.7 on 6.1 and on the host.
-        crate::portable::vm_test()?;
-        // The loader against libbpf on 6.1: auto applies the fallback, never gets the kernel's refusal.
-        crate::loader::vm_test()?;
-        // CO-RE against a second kernel's BTF: 6.1's vmlinux BTF, taken from the guest.
-        let btf = root.join("target/vm/vmlinux-6.1.btf");
-        if !btf.exists() {
-            let text = vm::run_in_vm(&vm::VmRun {
-                files: Vec::new(),
-                script: "base64 /sys/kernel/btf/vmlinux".into(),
-                timeout: std::time::Duration::from_secs(300),
-            })?;
-            let bytes = vm::base64_decode(&text)?;
-            std::fs::write(&btf, bytes).map_err(|e| format!("{}: {e}", btf.display()))?;
+        let k61 = kernels
+            .iter()
+            .find(|k| k.series.name == "6.1")
+            .ok_or("no 6.1 kernel")?;
+        crate::portable::vm_test(k61)?;
+        // CO-RE against each VM kernel's own BTF (taken from its vmlinuz).
+        for k in &kernels {
+            run(cargo()
+                .args([
+                    "test",
+                    "-p",
+                    "argctx-oracle",
+                    "--test",
+                    "core_relo",
+                    "--",
+                    "--nocapture",
+                ])
+                .env("ARGCTX_VM_BTF", &k.btf))?;
         }
-        run(cargo()
-            .args([
-                "test",
-                "-p",
-                "argctx-oracle",
-                "--test",
-                "core_relo",
-                "--",
-                "--nocapture",
-            ])
-            .env("ARGCTX_VM_BTF", &btf))?;
+        crate::agreement::print_table(&kernels)?;
     }
     wasm_and_page(&root)?;
     eprintln!("xtask: every check passed");
@@ -179,4 +184,23 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
 fn wasm_and_page(_root: &Path) -> Result<(), String> {
     crate::wasm::test_web()?;
     crate::serve::e2e()
+}
+
+/// libbpf 1.7 (the oracle) on every fixture in one boot of each kernel:
+/// `target/vm/oracle-<kernel>.json`, and the kernel's BTF beside it (`vmlinux-<kernel>.btf`).
+pub fn vm_oracles(kernels: &[Kernel]) -> Result<(), String> {
+    for k in kernels {
+        let name = k.series.name;
+        let out = vm::oracle_path(name);
+        vm::run(&[
+            "oracle".into(),
+            "--kernel".into(),
+            name.into(),
+            "--out".into(),
+            out.display().to_string(),
+        ])?;
+        let btf = vm::vm_dir().join(format!("vmlinux-{name}.btf"));
+        std::fs::copy(&k.btf, &btf).map_err(|e| format!("{}: {e}", btf.display()))?;
+    }
+    Ok(())
 }

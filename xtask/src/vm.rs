@@ -1,24 +1,25 @@
-//! `cargo xtask vm …`: run test binaries inside Debian's Linux 6.1 kernel under qemu (TCG).
+//! `cargo xtask vm …`: run test binaries inside Debian's kernels (5.10, 6.1, 6.12, sid; see
+//! [`crate::kernels`]) under qemu (TCG).
 //!
-//! Linux 6.1 predates native `arg:ctx` support (6.8), so it is where libbpf's `__arg_ctx`
-//! fallback actually runs. The harness boots the stock Debian kernel with a throw-away initramfs
-//! (busybox + statically linked binaries + data files), runs a shell script as part of `/init`,
-//! and returns the script's stdout, which travels base64-encoded between markers over the
-//! serial console.
+//! Each run boots the stock Debian kernel with a throw-away initramfs (busybox + statically linked
+//! binaries + data files + the kernel's config at `/boot/config-<release>`), runs a shell script
+//! as part of `/init`, and returns the script's stdout, which travels base64-encoded between
+//! markers over the serial console.
 //!
 //! Commands:
 //!
-//! * `cargo xtask vm oracle [--out PATH] [--host] [--obj FILE.o]... [--timeout SECS] [-- ORACLE-ARGS]`
-//!   runs `argctx-oracle --no-fallback` on every `tests/fixtures/*.o` (or the `--obj` files)
-//!   inside the VM and writes `target/vm/oracle-6.1.json`; with `--host` it runs on the host
-//!   kernel instead and writes `target/vm/oracle-host.json`.
-//! * `cargo xtask vm kernel` downloads/extracts the kernel (cached) and prints its path.
+//! * `cargo xtask vm oracle [--kernel 5.10|6.1|6.12|sid|host] [--out PATH] [--obj FILE.o]...
+//!   [--timeout SECS] [-- ORACLE-ARGS]` runs `argctx-oracle --no-fallback` on every
+//!   `tests/fixtures/*.o` (or the `--obj` files) in one boot of that kernel (default 6.1; `host`
+//!   runs it on the host kernel) and writes `target/vm/oracle-<kernel>.json`.
+//! * `cargo xtask vm exec [--kernel K] [--file HOST[:GUEST]]... -- COMMAND` runs a command in the
+//!   guest.
 //!
 //! Library use (other xtask commands): [`run_in_vm`] with a [`VmRun`], [`build_static`],
-//! [`ensure_kernel`], [`ensure_host_tools`].
+//! [`ensure_host_tools`].
 //!
-//! Environment: `ARGCTX_VM_KERNEL=/path/to/vmlinuz` uses that kernel instead of the Debian one;
-//! `ARGCTX_VM_KEEP=1` keeps the per-run work directory (initramfs, console log) after success.
+//! Environment: `ARGCTX_VM_KEEP=1` keeps the per-run work directory (initramfs, console log)
+//! after success.
 
 // Library items are used by other xtask commands; not all of them by `vm` itself.
 #![allow(dead_code)]
@@ -29,6 +30,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::kernels::{self, Kernel};
 
 /// Rust target used for static test binaries (an explicit target keeps RUSTFLAGS away from
 /// build scripts).
@@ -42,7 +45,9 @@ const RC_PREFIX: &str = "=====ARGCTX-VM-RC=";
 const BOOT_MARK: &str = "=====ARGCTX-VM-BOOTED=====";
 
 /// One VM invocation.
-pub struct VmRun {
+pub struct VmRun<'k> {
+    /// The kernel to boot (its config is placed at `/boot/config-<release>` for libbpf's kconfig).
+    pub kernel: &'k Kernel,
     /// Files to place in the guest: (host path, absolute guest path). Executable bits are kept.
     pub files: Vec<(PathBuf, String)>,
     /// POSIX sh script run in the guest after proc/sys/devtmpfs/bpffs are mounted. Its stdout is
@@ -84,7 +89,7 @@ pub fn run_in_vm(run: &VmRun) -> Result<String, String> {
 /// Like [`run_in_vm`] but returns stdout, stderr, exit status, console and timings.
 pub fn run_in_vm_full(run: &VmRun) -> Result<VmOutput, String> {
     ensure_host_tools()?;
-    let kernel = ensure_kernel()?;
+    let kernel = &run.kernel.vmlinuz;
     let work = new_work_dir()?;
     let initrd = work.join("initrd.cpio");
     build_initramfs(&initrd, run)?;
@@ -100,7 +105,7 @@ pub fn run_in_vm_full(run: &VmRun) -> Result<VmOutput, String> {
             "stdio",
         ])
         .arg("-kernel")
-        .arg(&kernel)
+        .arg(kernel)
         .arg("-initrd")
         .arg(&initrd)
         .args(["-append", "console=ttyS0 quiet panic=-1"])
@@ -331,7 +336,11 @@ fn build_initramfs(out: &Path, run: &VmRun) -> Result<(), String> {
     w.file("bin/busybox", 0o755, &read(&busybox)?);
     w.file("init", 0o755, init_script().as_bytes());
     w.file("argctx-vm-script.sh", 0o755, run.script.as_bytes());
-    for (host, guest) in &run.files {
+    let config = (
+        run.kernel.config.clone(),
+        format!("/boot/config-{}", run.kernel.release),
+    );
+    for (host, guest) in run.files.iter().chain(std::iter::once(&config)) {
         let rel = guest.trim_start_matches('/');
         if rel.is_empty() {
             return Err(format!("invalid guest path {guest:?}"));
@@ -586,123 +595,6 @@ pub fn ensure_host_tools() -> Result<(), String> {
     static_busybox().map(|_| ())
 }
 
-fn version_key(s: &str) -> Vec<u64> {
-    s.split(|c: char| !c.is_ascii_digit())
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-/// Path of Debian's Linux 6.1 `vmlinuz` (`linux-image-6.1.0-N-amd64-unsigned`, highest N),
-/// downloaded and extracted once into `target/vm/kernel/`. `ARGCTX_VM_KERNEL` overrides it.
-pub fn ensure_kernel() -> Result<PathBuf, String> {
-    if let Some(k) = std::env::var_os("ARGCTX_VM_KERNEL") {
-        let k = PathBuf::from(k);
-        return if k.is_file() {
-            Ok(k)
-        } else {
-            Err(format!("ARGCTX_VM_KERNEL={} does not exist", k.display()))
-        };
-    }
-    let dir = vm_dir().join("kernel");
-    if let Some(k) = cached_kernel(&dir) {
-        return Ok(k);
-    }
-    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-
-    let search = || -> Result<Option<String>, String> {
-        let out = sh(Command::new("apt-cache").args([
-            "search",
-            "--names-only",
-            r"^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$",
-        ]))?;
-        let mut names: Vec<String> = out
-            .lines()
-            .filter_map(|l| l.split_whitespace().next())
-            .map(str::to_string)
-            .collect();
-        names.sort_by_key(|n| version_key(n));
-        Ok(names.pop())
-    };
-    let pkg = match search()? {
-        Some(p) => p,
-        None => {
-            sh(Command::new("apt-get").arg("update"))?;
-            search()?.ok_or("apt-cache lists no linux-image-6.1.0-*-amd64-unsigned package")?
-        }
-    };
-    let find_deb = |d: &Path| -> Option<PathBuf> {
-        std::fs::read_dir(d)
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|f| f.to_str())
-                    .is_some_and(|f| f.starts_with(&format!("{pkg}_")) && f.ends_with(".deb"))
-            })
-            .max()
-    };
-    // Work in a private staging directory and move results into place with rename(), so that
-    // concurrent first runs cannot see half-written files.
-    let stage = dir.join(format!("tmp-{}", std::process::id()));
-    if stage.exists() {
-        std::fs::remove_dir_all(&stage).map_err(|e| e.to_string())?;
-    }
-    std::fs::create_dir_all(&stage).map_err(|e| e.to_string())?;
-    let deb = match find_deb(&dir) {
-        Some(deb) => deb,
-        None => {
-            eprintln!("vm: downloading {pkg}");
-            sh(Command::new("apt-get")
-                .args(["download", &pkg])
-                .current_dir(&stage))?;
-            let staged = find_deb(&stage).ok_or_else(|| {
-                format!(
-                    "apt-get download {pkg} produced no .deb in {}",
-                    stage.display()
-                )
-            })?;
-            let deb = dir.join(staged.file_name().ok_or("bad .deb name")?);
-            std::fs::rename(&staged, &deb).map_err(|e| format!("moving .deb: {e}"))?;
-            deb
-        }
-    };
-    // Only ./boot is needed; skip the (large) module tree.
-    sh(Command::new("sh").arg("-c").arg(format!(
-        "dpkg-deb --fsys-tarfile '{}' | tar -x -C '{}' --wildcards './boot/vmlinuz-*'",
-        deb.display(),
-        stage.display()
-    )))?;
-    let boot = stage.join("boot");
-    let vmlinuz = std::fs::read_dir(&boot)
-        .map_err(|e| format!("reading {}: {e}", boot.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.file_name()
-                .and_then(|f| f.to_str())
-                .is_some_and(|f| f.starts_with("vmlinuz-"))
-        })
-        .ok_or_else(|| format!("no boot/vmlinuz-* in {}", deb.display()))?;
-    let dest = dir.join(vmlinuz.file_name().ok_or("bad vmlinuz name")?);
-    std::fs::rename(&vmlinuz, &dest).map_err(|e| format!("moving vmlinuz: {e}"))?;
-    std::fs::remove_dir_all(&stage).ok();
-    Ok(dest)
-}
-
-fn cached_kernel(dir: &Path) -> Option<PathBuf> {
-    let mut ks: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.file_name()
-                    .and_then(|f| f.to_str())
-                    .is_some_and(|f| f.starts_with("vmlinuz-6.1.0-"))
-        })
-        .collect();
-    ks.sort_by_key(|p| version_key(&p.to_string_lossy()));
-    ks.pop()
-}
-
 /// Builds `bin` of `package` as a static executable
 /// (`RUSTFLAGS=-C target-feature=+crt-static cargo build --release --target x86_64-unknown-linux-gnu`)
 /// and returns its path.
@@ -741,20 +633,22 @@ pub fn build_static(package: &str, bin: &str) -> Result<PathBuf, String> {
 // ---------------------------------------------------------------------------------------------
 
 fn usage() -> String {
-    "usage: cargo xtask vm oracle [--out PATH] [--host] [--obj FILE.o]... [--timeout SECS] \
-     [-- ORACLE-ARGS...]\n       cargo xtask vm exec [--file HOST[:GUEST]]... [--timeout SECS] \
-     -- SHELL-COMMAND...\n       cargo xtask vm kernel"
+    "usage: cargo xtask vm oracle [--kernel 5.10|6.1|6.12|sid|host] [--out PATH] [--obj FILE.o]... \
+     [--timeout SECS] [-- ORACLE-ARGS...]\n       cargo xtask vm exec [--kernel K] \
+     [--file HOST[:GUEST]]... [--timeout SECS] -- SHELL-COMMAND..."
         .into()
 }
 
 /// `vm exec`: ad-hoc run of a shell command in the guest (files default to /w/<file name>).
 fn exec(args: &[String]) -> Result<(), String> {
+    let mut kernel = "6.1".to_string();
     let mut files = Vec::new();
     let mut timeout = Duration::from_secs(600);
     let mut it = args.iter();
     let mut script = Vec::new();
     while let Some(a) = it.next() {
         match a.as_str() {
+            "--kernel" => kernel = it.next().ok_or_else(usage)?.clone(),
             "--file" => {
                 let spec = it.next().ok_or_else(usage)?;
                 let (host, guest) = match spec.split_once(':') {
@@ -782,7 +676,9 @@ fn exec(args: &[String]) -> Result<(), String> {
     if script.is_empty() {
         return Err(usage());
     }
+    let kernel = kernels::ensure(kernels::series(&kernel)?)?;
     let res = run_in_vm_full(&VmRun {
+        kernel: &kernel,
         files,
         script: script.join(" ") + "\n",
         timeout,
@@ -806,30 +702,31 @@ pub fn run(args: &[String]) -> Result<(), String> {
     match args.split_first() {
         Some((c, rest)) if c == "oracle" => oracle(rest),
         Some((c, rest)) if c == "exec" => exec(rest),
-        Some((c, _)) if c == "kernel" => {
-            ensure_host_tools()?;
-            println!("{}", ensure_kernel()?.display());
-            Ok(())
-        }
         _ => Err(usage()),
     }
 }
 
-fn fixtures() -> Result<Vec<PathBuf>, String> {
-    let dir = workspace_root().join("tests").join("fixtures");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("reading {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "o"))
-        .collect();
-    v.sort();
-    if v.is_empty() {
-        return Err(format!(
-            "no *.o in {} (run `cargo xtask fixtures`)",
-            dir.display()
-        ));
+/// The objects every kernel suite compares: `tests/fixtures/*.o`, then the corpus
+/// (`tests/corpus/*.o`), each sorted.
+pub fn fixtures() -> Result<Vec<PathBuf>, String> {
+    let mut all = Vec::new();
+    for dir in ["tests/fixtures", crate::fixtures::CORPUS_DIR] {
+        let dir = workspace_root().join(dir);
+        let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| format!("reading {}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "o"))
+            .collect();
+        v.sort();
+        if v.is_empty() {
+            return Err(format!(
+                "no *.o in {} (run `cargo xtask fixtures`)",
+                dir.display()
+            ));
+        }
+        all.extend(v);
     }
-    Ok(v)
+    Ok(all)
 }
 
 /// Path of an object as the oracle sees it: relative to the workspace root when inside it
@@ -855,7 +752,7 @@ fn shell_quote(s: &str) -> String {
 
 fn oracle(args: &[String]) -> Result<(), String> {
     let mut out: Option<PathBuf> = None;
-    let mut host = false;
+    let mut kernel_name = "6.1".to_string();
     let mut objs: Vec<PathBuf> = Vec::new();
     let mut timeout = Duration::from_secs(600);
     let mut extra: Vec<String> = Vec::new();
@@ -863,7 +760,8 @@ fn oracle(args: &[String]) -> Result<(), String> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--out" => out = Some(it.next().ok_or_else(usage)?.into()),
-            "--host" => host = true,
+            "--host" => kernel_name = "host".into(),
+            "--kernel" => kernel_name = it.next().ok_or_else(usage)?.clone(),
             "--obj" => objs.push(it.next().ok_or_else(usage)?.into()),
             "--timeout" => {
                 let s = it.next().ok_or_else(usage)?;
@@ -878,13 +776,13 @@ fn oracle(args: &[String]) -> Result<(), String> {
     if objs.is_empty() {
         objs = fixtures()?;
     }
-    let out = out.unwrap_or_else(|| {
-        vm_dir().join(if host {
-            "oracle-host.json"
-        } else {
-            "oracle-6.1.json"
-        })
-    });
+    let host = kernel_name == "host";
+    let kernel = if host {
+        None
+    } else {
+        Some(kernels::ensure(kernels::series(&kernel_name)?)?)
+    };
+    let out = out.unwrap_or_else(|| oracle_path(&kernel_name));
 
     let oracle_bin = build_static("argctx-oracle", "argctx-oracle")?;
     let rels: Vec<String> = objs.iter().map(|p| oracle_rel_path(p)).collect();
@@ -893,7 +791,9 @@ fn oracle(args: &[String]) -> Result<(), String> {
     oracle_args.extend(rels.iter().cloned());
 
     let started = Instant::now();
-    let json = if host {
+    let json = if let Some(kernel) = &kernel {
+        vm_oracle(kernel, &oracle_bin, &objs, &rels, &oracle_args, timeout)?
+    } else {
         let stage = new_work_dir()?;
         for (p, rel) in objs.iter().zip(&rels) {
             let dest = stage.join(rel);
@@ -917,33 +817,6 @@ fn oracle(args: &[String]) -> Result<(), String> {
             ));
         }
         String::from_utf8(o.stdout).map_err(|e| format!("oracle output is not UTF-8: {e}"))?
-    } else {
-        let mut files = vec![(oracle_bin.clone(), "/bin/argctx-oracle".to_string())];
-        for (p, rel) in objs.iter().zip(&rels) {
-            files.push((p.clone(), format!("/w/{rel}")));
-        }
-        let quoted: Vec<String> = oracle_args.iter().map(|a| shell_quote(a)).collect();
-        let script = format!("cd /w && /bin/argctx-oracle {}\n", quoted.join(" "));
-        let res = run_in_vm_full(&VmRun {
-            files,
-            script,
-            timeout,
-        })?;
-        eprintln!(
-            "vm: qemu ran {:.1?} (boot to /init ready: {})",
-            res.elapsed,
-            res.boot
-                .map(|b| format!("{b:.1?}"))
-                .unwrap_or_else(|| "?".into())
-        );
-        if res.rc != 0 {
-            return Err(format!(
-                "argctx-oracle exited with status {} in the guest:\n{}",
-                res.rc,
-                tail(&String::from_utf8_lossy(&res.stderr), 40)
-            ));
-        }
-        String::from_utf8(res.stdout).map_err(|e| format!("oracle output is not UTF-8: {e}"))?
     };
     if !json.trim_start().starts_with('{') {
         return Err(format!(
@@ -963,6 +836,50 @@ fn oracle(args: &[String]) -> Result<(), String> {
         started.elapsed()
     );
     Ok(())
+}
+
+/// `target/vm/oracle-<kernel>.json`: where `vm oracle --kernel K` writes by default.
+pub fn oracle_path(kernel: &str) -> PathBuf {
+    vm_dir().join(format!("oracle-{kernel}.json"))
+}
+
+/// The oracle on `objs` in one boot of `kernel`; its JSON text.
+fn vm_oracle(
+    kernel: &Kernel,
+    oracle_bin: &Path,
+    objs: &[PathBuf],
+    rels: &[String],
+    oracle_args: &[String],
+    timeout: Duration,
+) -> Result<String, String> {
+    let mut files = vec![(oracle_bin.to_path_buf(), "/bin/argctx-oracle".to_string())];
+    for (p, rel) in objs.iter().zip(rels) {
+        files.push((p.clone(), format!("/w/{rel}")));
+    }
+    let quoted: Vec<String> = oracle_args.iter().map(|a| shell_quote(a)).collect();
+    let script = format!("cd /w && /bin/argctx-oracle {}\n", quoted.join(" "));
+    let res = run_in_vm_full(&VmRun {
+        kernel,
+        files,
+        script,
+        timeout,
+    })?;
+    eprintln!(
+        "vm: {} ran {:.1?} (boot to /init ready: {})",
+        kernel.release,
+        res.elapsed,
+        res.boot
+            .map(|b| format!("{b:.1?}"))
+            .unwrap_or_else(|| "?".into())
+    );
+    if res.rc != 0 {
+        return Err(format!(
+            "argctx-oracle exited with status {} in the guest:\n{}",
+            res.rc,
+            tail(&String::from_utf8_lossy(&res.stderr), 40)
+        ));
+    }
+    String::from_utf8(res.stdout).map_err(|e| format!("oracle output is not UTF-8: {e}"))
 }
 
 #[cfg(test)]

@@ -41,6 +41,9 @@ const VERIFIER_LOG_TAIL_LINES: usize = 40;
 struct Report {
     libbpf_version: String,
     kernel_release: String,
+    /// The kernel's answer to each of libbpf's BTF feature probes (`BPF_BTF_LOAD` of the probe
+    /// blob argctx reproduces): `(FEAT_BTF_*, accepted)`.
+    btf_probes: Vec<(&'static str, bool)>,
     objects: Vec<ObjectReport>,
 }
 
@@ -84,14 +87,17 @@ struct Prepared {
     insn_cnt: usize,
     func_info: Vec<[u32; 2]>,
     line_info_cnt: u32,
-    /// Instructions libbpf poisoned because their CO-RE relocation failed (`call 0xbad2310`).
-    /// The verifier removes them when they are dead code, with their line_info records.
+    /// Instructions libbpf poisoned because their CO-RE relocation failed (`call 0xbad2310`) or
+    /// their weak kfunc is missing (`call 2002000000 + extern index`). The verifier removes them
+    /// when they are dead code, with their line_info records.
     poisoned: usize,
 }
 
 /// libbpf's poisoned instruction: `call 0xbad2310` (BPF_JMP | BPF_CALL).
 const POISON_CALL_CODE: u8 = 0x85;
 const POISON_CALL_IMM: i32 = 0xbad2310;
+/// libbpf's poisoned call of an unresolved weak kfunc: `call POISON_CALL_KFUNC_BASE + ext_idx`.
+const POISON_CALL_KFUNC: std::ops::Range<i32> = 2_002_000_000..2_003_000_000;
 
 #[derive(Serialize)]
 struct KernelInfo {
@@ -255,6 +261,26 @@ fn base64(data: &[u8]) -> String {
     out
 }
 
+/// Sends each of libbpf's BTF feature probe blobs to the kernel; whether it accepted it.
+fn btf_probes() -> Vec<(&'static str, bool)> {
+    argctx::btf::sanitize::probe_blobs()
+        .into_iter()
+        .map(|(name, blob)| {
+            let mut opts = sys::bpf_btf_load_opts {
+                sz: std::mem::size_of::<sys::bpf_btf_load_opts>() as _,
+                ..Default::default()
+            };
+            // SAFETY: the blob outlives the call; opts is a properly sized, zeroed struct.
+            let fd = unsafe { sys::bpf_btf_load(blob.as_ptr().cast(), blob.len() as _, &mut opts) };
+            if fd >= 0 {
+                // SAFETY: fd is ours.
+                unsafe { libc::close(fd) };
+            }
+            (name, fd >= 0)
+        })
+        .collect()
+}
+
 fn kernel_release() -> String {
     // SAFETY: utsname is plain data; uname fills it.
     unsafe {
@@ -402,6 +428,20 @@ struct PreparedCopy {
     prog_flags: u32,
 }
 
+/// `BPF_F_SLEEPABLE` for programs of a sleepable section (`fentry.s/…`, `uprobe.s`, `syscall`, …):
+/// libbpf adds it while loading (`libbpf_prepare_prog_load`), not to `bpf_program__flags`.
+unsafe fn sleepable_flag(prog: *const sys::bpf_program) -> u32 {
+    const BPF_F_SLEEPABLE: u32 = 1 << 4;
+    let sec = cstr(sys::bpf_program__section_name(prog));
+    let sec = sec.trim_start_matches('?');
+    let kind = sec.split('/').next().unwrap_or("");
+    if kind.ends_with(".s") || kind == "syscall" {
+        BPF_F_SLEEPABLE
+    } else {
+        0
+    }
+}
+
 /// BTF object fd to pass as `attach_btf_obj_fd` for a program attached to the kernel BTF
 /// object `id`: none (0) for vmlinux, an fd for a module BTF (closed by the caller).
 unsafe fn attach_btf_obj_fd(id: u32) -> c_int {
@@ -445,7 +485,21 @@ unsafe fn no_fallback_load(
     let license = c"GPL";
     let btf_fd = sys::bpf_object__btf_fd(obj);
     let mut log = vec![0u8; VERIFIER_LOG_SIZE];
-    let attach_btf_id = kernel.map_or(0, |k| k.attach_btf_id);
+    // Kernels before 5.13 report no attach_btf_id in bpf_prog_info: for tracing and LSM programs
+    // find it as libbpf did, from the section's target in vmlinux BTF.
+    let attach_btf_id = match kernel.map_or(0, |k| k.attach_btf_id) {
+        0 if matches!(sys::bpf_program__type(prog), 26 | 29) => {
+            let sec = cstr(sys::bpf_program__section_name(prog));
+            let target = sec.split_once('/').map_or("", |(_, t)| t).to_string();
+            let target = CString::new(target).unwrap_or_default();
+            let id = sys::libbpf_find_vmlinux_btf_id(
+                target.as_ptr(),
+                sys::bpf_program__expected_attach_type(prog),
+            );
+            u32::try_from(id).unwrap_or(0)
+        }
+        id => id,
+    };
     let attach_obj_fd = if attach_btf_id != 0 {
         attach_btf_obj_fd(kernel.map_or(0, |k| k.attach_btf_obj_id))
     } else {
@@ -654,7 +708,10 @@ unsafe fn run_loaded(obj: *mut sys::bpf_object, only: Option<&str>, opts: &Optio
         } else {
             std::slice::from_raw_parts(insns_ptr, insn_cnt)
                 .iter()
-                .filter(|x| x.code == POISON_CALL_CODE && x.imm == POISON_CALL_IMM)
+                .filter(|x| {
+                    x.code == POISON_CALL_CODE
+                        && (x.imm == POISON_CALL_IMM || POISON_CALL_KFUNC.contains(&x.imm))
+                })
                 .count()
         };
         run.programs[i].prepared = Some(Prepared {
@@ -680,7 +737,7 @@ unsafe fn run_loaded(obj: *mut sys::bpf_object, only: Option<&str>, opts: &Optio
                 insns,
                 func_info,
                 line_info,
-                prog_flags: sys::bpf_program__flags(p),
+                prog_flags: sys::bpf_program__flags(p) | sleepable_flag(p),
             }));
         } else {
             copies.push(None);
@@ -830,6 +887,7 @@ fn main() {
     let report = Report {
         libbpf_version: format!("{}.{}", version.0, version.1),
         kernel_release: kernel_release(),
+        btf_probes: btf_probes(),
         objects: paths
             .iter()
             .map(|p| object_report(p, &mode, &only, &opts))

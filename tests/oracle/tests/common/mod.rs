@@ -1,5 +1,5 @@
 //! Shared by the oracle test binaries: where the fixtures are, running the libbpf oracle on the
-//! host, and reading the 6.1 VM's oracle document that `cargo xtask test` points at.
+//! host, and reading the VM kernels' oracle documents that `cargo xtask test` points at.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -24,10 +24,35 @@ pub fn fixtures() -> Vec<PathBuf> {
     v
 }
 
-/// Runs the libbpf 1.7 oracle on every fixture on this kernel, with `args`; its JSON document.
+/// The corpus of modern-BPF objects (`tests/corpus/*.o`), sorted: compared on every kernel with
+/// the fixtures.
+pub fn corpus() -> Vec<PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(root().join("tests/corpus"))
+        .expect("tests/corpus")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "o"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The bytes of an object named in an oracle document (a fixture or a corpus object).
+pub fn object_data(file: &str) -> Vec<u8> {
+    let fixture = root().join("tests/fixtures").join(file);
+    let path = if fixture.is_file() {
+        fixture
+    } else {
+        root().join("tests/corpus").join(file)
+    };
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs the libbpf 1.7 oracle on every fixture and corpus object on this kernel, with `args`;
+/// its JSON document.
 pub fn host_oracle(args: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_argctx-oracle"))
         .args(fixtures())
+        .args(corpus())
         .args(args)
         .output()
         .expect("run the oracle");
@@ -39,20 +64,23 @@ pub fn host_oracle(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("oracle JSON")
 }
 
-/// The oracle document from Debian's 6.1 under qemu, named by `ARGCTX_VM_ORACLE`; `None` (with a
-/// note) when the variable is unset, as in a plain `cargo test`.
-pub fn vm_oracle() -> Option<Value> {
-    let Ok(path) = std::env::var("ARGCTX_VM_ORACLE") else {
-        println!("ARGCTX_VM_ORACLE is not set: the 6.1 comparison runs under `cargo xtask test`");
-        return None;
-    };
-    let path = root().join(path);
-    let doc: Value =
-        serde_json::from_slice(&std::fs::read(&path).expect("VM oracle JSON")).expect("JSON");
+/// libbpf 1.7's document from the VM kernel `name` (`target/vm/oracle-<name>.json` as `cargo
+/// xtask vm oracle --kernel <name>` writes it), checked to come from that kernel series.
+pub fn vm_oracle(dir: &Path, name: &str) -> Value {
+    let path = dir.join(format!("oracle-{name}.json"));
+    let doc: Value = serde_json::from_slice(
+        &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .expect("JSON");
     let release = doc["kernel_release"].as_str().unwrap_or_default();
+    let series_matches = match name {
+        "sid" => !release.is_empty(),
+        _ => release.starts_with(&format!("{name}.")),
+    };
     assert!(
-        release.starts_with("6.1."),
-        "expected a 6.1 kernel, got {release:?}"
+        series_matches,
+        "{}: expected a {name} kernel, got {release:?}",
+        path.display()
     );
-    Some(doc)
+    doc
 }
