@@ -735,9 +735,8 @@ async function start() {
   const url = readUrlState();
   if (url.arch) $('arch').value = url.arch;
   if (url.arch && $('arch').value !== url.arch) showError(`unknown architecture '${url.arch}' in the URL`);
-  if (url.kernel === 'native' || url.kernel === 'fallback') {
-    document.querySelector(`input[name=kernel][value=${url.kernel}]`).checked = true;
-  }
+  const kernelRadio = [...document.querySelectorAll('input[name=kernel]')].find((r) => r.value === url.kernel);
+  if (kernelRadio) kernelRadio.checked = true;
   document.querySelector(`input[name=loader][value=${url.loader === 'plain' ? 'plain' : 'libbpf'}]`).checked = true;
   $('kernels').value = url.kernels.join(' ');
   $('kernel-btf').checked = url.kernelBtf;

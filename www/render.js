@@ -405,6 +405,28 @@ export function renderSummary(report) {
           `BTF: ${b.original_types - 1} types, ${b.original_size} bytes in the object; ${Math.max(b.types - 1, 0)} types, ${b.size} bytes sent`,
         )
       : h('p', { class: 'muted' }, 'The object has no usable .BTF section.'),
+    report.sanitized?.length
+      ? h(
+          'div',
+          { class: 'sanitized' },
+          h('p', {}, 'BTF sanitized for this kernel (libbpf rewrites what the kernel lacks in the copy it sends):'),
+          h(
+            'ul',
+            {},
+            report.sanitized.map((z) =>
+              h('li', {}, `${z.feature} missing: ${z.change} (${z.count} type${z.count === 1 ? '' : 's'})`),
+            ),
+          ),
+        )
+      : null,
+    report.externs?.length
+      ? h(
+          'p',
+          { class: 'externs' },
+          `Externs: ${report.externs.map((e) => `${e.kind} ${e.name}${e.weak ? ' (weak)' : ''}`).join(', ')}. `,
+          'libbpf resolves them against the running kernel when it loads (a missing strong one fails the load); this view does not check them.',
+        )
+      : null,
     report.error ? h('p', { class: 'load-error', role: 'alert' }, `libbpf fails the whole load: ${report.error}`) : null,
     other.length
       ? h('ul', { class: 'warnings global' }, other.map((w) => h('li', {}, `libbpf: ${w}`)))

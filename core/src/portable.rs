@@ -56,6 +56,7 @@ use serde::Serialize;
 
 use crate::btf::cdecl::prototype;
 use crate::btf::ext::func_info_fields;
+use crate::btf::sanitize::sanitize;
 use crate::btf::{Btf, BtfBuilder, Kind};
 use crate::error::{Error, Result};
 use crate::fallback::{self, Decision, Options, Outcome, ARG_CTX_TAG};
@@ -104,7 +105,10 @@ pub struct Retarget {
 /// Rewrites `data` so that its `.BTF` and `.BTF.ext` already carry libbpf's fallback for the
 /// selected programs (`opts.programs`; empty: libbpf's default autoload), in a shape old and new
 /// kernels both accept (see the module documentation). `opts.arch` decides perf_event's register
-/// struct as in [`crate::fallback`]; `opts.native` is ignored (the fallback is what is written).
+/// struct as in [`crate::fallback`]; `opts.native` is ignored (the fallback is what is written);
+/// `opts.btf_features` short of [`crate::btf::sanitize::BtfFeatures::ALL`] (a named old kernel)
+/// also sanitizes the BTF as libbpf would for that kernel, so that loaders which send it as it
+/// is (without their own sanitization) are accepted there.
 /// `Err` when selected programs need different types from one shared subprogram, when libbpf
 /// itself would fail to load the object, or on malformed input.
 pub fn rewrite_object(data: &[u8], opts: &Options) -> Result<Vec<u8>> {
@@ -148,7 +152,10 @@ pub fn rewrite(data: &[u8], opts: &Options) -> Result<Portable> {
     let needs = collect_needs(&obj, &outcome)?;
     let plan = plan(&needs)?;
     let others = unselected_needs(data, &obj, &opts)?;
-    if plan.is_empty() {
+    // A named old kernel (`--kernel 5.10`): the object is for that kernel, so its BTF is
+    // sanitized as libbpf would sanitize it there, for loaders that send the BTF as it is.
+    let sanitizing = opts.btf_features.needs_sanitization();
+    if plan.is_empty() && !sanitizing {
         let notes = notes(&others, &BTreeMap::new(), &needs);
         return Ok(unchanged(notes));
     }
@@ -157,6 +164,15 @@ pub fn rewrite(data: &[u8], opts: &Options) -> Result<Portable> {
     // .BTF: the original bytes plus the clones.
     let mut b = BtfBuilder::new(btf);
     let clones = add_clones(btf, &mut b, &plan)?;
+    let sanitized = if sanitizing {
+        sanitize(&mut b, opts.btf_features)?
+    } else {
+        Vec::new()
+    };
+    if plan.is_empty() && sanitized.is_empty() {
+        let notes = notes(&others, &BTreeMap::new(), &needs);
+        return Ok(unchanged(notes));
+    }
 
     // .BTF.ext: the same bytes with the records' type ids pointed at the clones.
     let ext_sec = obj
@@ -276,7 +292,13 @@ pub fn rewrite(data: &[u8], opts: &Options) -> Result<Portable> {
             })
         })
         .collect();
-    let notes = notes(&others, &plan, &needs);
+    let mut notes = notes(&others, &plan, &needs);
+    for z in &sanitized {
+        notes.push(format!(
+            "BTF sanitized for a kernel without {}: {} ({} types); the object is now for such kernels (rewrite without --kernel X.Y for one that newer kernels read with its tags)",
+            z.feature, z.change, z.count
+        ));
+    }
     Ok(Portable {
         object,
         changed: true,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::btf::sanitize::Sanitized;
 use crate::btf::{dump, Btf};
-use crate::fallback::{self, Arch, Options, ProgramReport};
+use crate::fallback::{self, Arch, ExternDecl, Options, ProgramReport};
 use crate::program::{link_summary, Object};
 use crate::Result;
 
@@ -183,6 +183,9 @@ pub struct ExplainReport {
     /// What libbpf's sanitization changed in the BTF it sends, because the kernel lacks a BTF
     /// feature (`--kernel X.Y` before 6.0, or a loader's probes); empty when nothing changed.
     pub sanitized: Vec<Sanitized>,
+    /// The object's externs (kfuncs, ksyms, kconfig). libbpf resolves them against the running
+    /// kernel at load and fails on a missing strong one; this view does not resolve them.
+    pub externs: Vec<ExternDecl>,
 }
 
 /// The explain view plus the BTF blob libbpf sends.
@@ -203,6 +206,7 @@ pub fn explain(data: &[u8], opts: &Options) -> Result<Explained> {
         btf,
         btf_sanitized,
         sanitized,
+        externs,
         error,
         ..
     } = fallback::apply(data, opts)?;
@@ -238,6 +242,7 @@ pub fn explain(data: &[u8], opts: &Options) -> Result<Explained> {
             error,
             btf: summary,
             sanitized,
+            externs,
         },
         btf,
     })
@@ -297,6 +302,25 @@ pub fn render_explain(r: &ExplainReport) -> String {
                 if z.count == 1 { "" } else { "s" }
             );
         }
+    }
+    if !r.externs.is_empty() {
+        let list: Vec<String> = r
+            .externs
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}{}",
+                    e.kind,
+                    e.name,
+                    if e.weak { " (weak)" } else { "" }
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "Externs: {}. libbpf resolves them against the running kernel when it loads (a missing strong one fails the load); argctx does not check them here.",
+            list.join(", ")
+        );
     }
     for ep in &r.programs {
         let p = &ep.report;

@@ -209,6 +209,19 @@ describe('options', () => {
     await assertMatchesCli(file);
   });
 
+  test('kernel 5.10 shows the BTF libbpf sanitizes for it', async () => {
+    const file = join(FIXTURES, 'void_ctx.o');
+    await choose(file);
+    await change(() => page.check('input[name=kernel][value="5.10"]'));
+    const json = await assertMatchesCli(file, { kernel: '5.10' });
+    assert.deepEqual(json.sanitized.map((z) => z.feature), ['FEAT_BTF_DECL_TAG']);
+    assert.match(await page.locator('.summary .sanitized').innerText(), /FEAT_BTF_DECL_TAG missing: DECL_TAG as a 1-byte INT/);
+    assert.match(page.url(), /kernel=5\.10/);
+    await change(() => page.check('input[name=kernel][value=fallback]'));
+    await assertMatchesCli(file);
+    assert.equal(await page.locator('.summary .sanitized').count(), 0);
+  });
+
   test('program selection replaces the default autoload', async () => {
     const file = join(FIXTURES, 'mismatch.o');
     await choose(file);

@@ -72,6 +72,8 @@ export interface ExplainReport {
   btf: { original_types: number; types: number; original_size: number; size: number } | null;
   /** What libbpf's sanitization rewrote in the BTF it sends (kernel `X.Y` lacking BTF features). */
   sanitized: { feature: string; change: string; count: number }[];
+  /** The object's externs; libbpf resolves them against the running kernel, this view does not. */
+  externs: { name: string; kind: "kconfig" | "ksym" | "kfunc"; weak: boolean }[];
 }
 
 /** `argctx programs --format json`. */

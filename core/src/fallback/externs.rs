@@ -141,10 +141,27 @@ fn name_of(b: &BtfBuilder, id: u32) -> Vec<u8> {
         .to_vec()
 }
 
-/// Applies libbpf's extern collection to `b` (the object's BTF, before DATASEC finalization).
-pub(super) fn collect_externs(obj: &Object<'_>, b: &mut BtfBuilder, log: &mut Log) -> Result<()> {
+/// An extern the object declares, as libbpf collects it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExternDecl {
+    /// The symbol's name.
+    pub name: String,
+    /// `kconfig` (`__kconfig`), `ksym` (`__ksym` variable) or `kfunc` (`__ksym` function).
+    pub kind: &'static str,
+    /// Declared `__weak`: a missing one is allowed (0, or a poisoned call).
+    pub weak: bool,
+}
+
+/// Applies libbpf's extern collection to `b` (the object's BTF, before DATASEC finalization);
+/// returns the externs in symbol order.
+pub(super) fn collect_externs(
+    obj: &Object<'_>,
+    b: &mut BtfBuilder,
+    log: &mut Log,
+) -> Result<Vec<ExternDecl>> {
+    let mut decls = Vec::new();
     let Some(btf) = obj.btf.as_ref() else {
-        return Ok(());
+        return Ok(decls);
     };
     let ksyms_sec = (1..b.type_cnt()).find(|&id| {
         b.get(id)
@@ -221,6 +238,11 @@ pub(super) fn collect_externs(obj: &Object<'_>, b: &mut BtfBuilder, log: &mut Lo
                 return Err(unsupported(msg));
             }
             kcfg_sec = Some(sec);
+            decls.push(ExternDecl {
+                name: shown.clone(),
+                kind: "kconfig",
+                weak: sym.bind == elf::STB_WEAK,
+            });
             externs.push(Extern {
                 kind: ExternKind::Kconfig,
                 name,
@@ -230,6 +252,15 @@ pub(super) fn collect_externs(obj: &Object<'_>, b: &mut BtfBuilder, log: &mut Lo
             });
         } else if sec_name == KSYMS_SEC {
             ksym_sec = Some(sec);
+            decls.push(ExternDecl {
+                name: shown.clone(),
+                kind: if t_kind == Kind::Func {
+                    "kfunc"
+                } else {
+                    "ksym"
+                },
+                weak: sym.bind == elf::STB_WEAK,
+            });
             externs.push(Extern {
                 kind: ExternKind::Ksym,
                 name,
@@ -247,7 +278,7 @@ pub(super) fn collect_externs(obj: &Object<'_>, b: &mut BtfBuilder, log: &mut Lo
         }
     }
     if externs.is_empty() {
-        return Ok(());
+        return Ok(decls);
     }
     externs.sort_by(|a, b| {
         a.kind.cmp(&b.kind).then_with(|| {
@@ -336,5 +367,5 @@ pub(super) fn collect_externs(obj: &Object<'_>, b: &mut BtfBuilder, log: &mut Lo
             b.set_datasec_var(sec, i, v)?;
         }
     }
-    Ok(())
+    Ok(decls)
 }

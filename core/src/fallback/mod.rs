@@ -7,6 +7,8 @@ mod arch;
 mod decide;
 mod externs;
 
+pub use externs::ExternDecl;
+
 pub use arch::Arch;
 pub use decide::{Decision, FixupVerdict};
 
@@ -177,6 +179,9 @@ pub struct Outcome {
     pub btf_sanitized: Option<Vec<u8>>,
     /// What the sanitization for [`Options::btf_features`] changed.
     pub sanitized: Vec<Sanitized>,
+    /// The object's `__ksym` / `__kconfig` externs. libbpf resolves them against the running
+    /// kernel when it loads; argctx does not (a missing strong one fails libbpf's load).
+    pub externs: Vec<ExternDecl>,
     /// Type count (with void) before the fixups appended anything.
     pub original_type_cnt: u32,
     /// A failure that makes libbpf's whole load fail (after which nothing is sent).
@@ -210,9 +215,10 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
     let mut log = obj.log.clone();
     let btf_original = obj.btf.as_ref().map(|b| b.raw().to_vec());
     let mut builder = obj.btf.as_ref().map(BtfBuilder::new);
+    let mut externs = Vec::new();
     if let Some(b) = builder.as_mut() {
         // libbpf's open: externs collected (their BTF rewritten), then DATASECs finalized.
-        externs::collect_externs(obj, b, &mut log)?;
+        externs = externs::collect_externs(obj, b, &mut log)?;
         finalize_datasecs(obj, b, &mut log)?;
     }
     let original_type_cnt = builder.as_ref().map_or(0, |b| b.type_cnt());
@@ -365,6 +371,7 @@ pub fn apply_to(obj: &mut Object<'_>, opts: &Options) -> Result<Outcome> {
         btf,
         btf_sanitized,
         sanitized,
+        externs,
         original_type_cnt,
         error,
     })

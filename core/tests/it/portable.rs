@@ -316,3 +316,35 @@ fn hostile_input_never_panics_and_ok_output_parses() {
         }
     }
 }
+
+/// `rewrite -o --kernel 5.10`: the object carries BTF that kernel accepts as it is (no DECL_TAG,
+/// which 5.10 rejects), with the clones still in place and a note that says so; without a named
+/// old kernel the tags stay.
+#[test]
+fn named_old_kernel_gets_sanitized_btf() {
+    use argctx::btf::Kind;
+    let data = std::fs::read(root().join("tests/fixtures/void_ctx.o")).expect("fixture");
+    let mut o = opts(&["xdp_void"]);
+    o.set_kernel("5.10").expect("5.10");
+    let p = rewrite(&data, &o).expect("rewrite");
+    assert!(p.changed);
+    assert!(!p.retargeted.is_empty());
+    assert!(
+        p.notes.iter().any(|n| n.contains("FEAT_BTF_DECL_TAG")),
+        "{:?}",
+        p.notes
+    );
+    let elf = ElfObject::parse(&p.object).expect("elf");
+    let sec = elf.section_by_name(".BTF").expect(".BTF");
+    let raw = &p.object[sec.offset as usize..(sec.offset + sec.size) as usize];
+    let btf = Btf::parse(raw).expect("btf");
+    // (DATASEC sizes stay for the loader to finalize, as in every portable object.)
+    assert!(btf.types().all(|t| t.kind != Kind::DeclTag));
+
+    let plain = rewrite(&data, &opts(&["xdp_void"])).expect("rewrite");
+    let elf = ElfObject::parse(&plain.object).expect("elf");
+    let sec = elf.section_by_name(".BTF").expect(".BTF");
+    let raw = &plain.object[sec.offset as usize..(sec.offset + sec.size) as usize];
+    let btf = Btf::parse(raw).expect("btf");
+    assert!(btf.types().any(|t| t.kind == Kind::DeclTag));
+}
