@@ -10,7 +10,9 @@
 //! btf_value_type_id } ], programs: [ { name, section, prog_type, expected_attach_type, loaded,
 //! errno, error, fallback: { applied, summary, rewritten: [ { subprog, arg_index, arg_name } ] },
 //! warnings, verifier_log_tail, verifier_log, kernel: { func_info, nr_line_info, btf_id,
-//! xlated_insn_cnt, attach_btf_id } } ], warnings }`. `fnv1a64` is the FNV-1a hash of the BTF
+//! xlated_insn_cnt, attach_btf_id } } ], warnings, downgrades }`. `downgrades` says what the load
+//! did short of a full one (the kernel rejected the BTF: loaded without it), with the consequence;
+//! `--require-btf` makes that an error. `fnv1a64` is the FNV-1a hash of the BTF
 //! bytes the kernel holds, for comparing with other loaders without printing the blob.
 
 use std::path::PathBuf;
@@ -54,6 +56,14 @@ pub struct LoadArgs {
     /// Ask the kernel for every program's verifier log (level 1) and print it whole.
     #[arg(long)]
     pub verifier_log: bool,
+    /// Fail when the kernel rejects the object's BTF, instead of loading the programs without
+    /// it (libbpf's behaviour, reported as a downgrade).
+    #[arg(long)]
+    pub require_btf: bool,
+    /// Send the BTF without libbpf's sanitization for the kernel's missing BTF features (what
+    /// loaders without sanitization send).
+    #[arg(long)]
+    pub no_sanitize: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: LoadFormat,
@@ -78,6 +88,8 @@ pub fn run(args: &LoadArgs) -> Result<ExitCode, String> {
         .fallback(policy)
         .programs(args.programs.iter().cloned())
         .verifier_log(args.verifier_log)
+        .require_btf(args.require_btf)
+        .no_sanitize(args.no_sanitize)
         .object_name(obj_name)
         .load(&data);
     let file = args.file.display().to_string();
@@ -165,6 +177,9 @@ fn text(file: &str, obj: &LoadedObject, full_log: bool) -> String {
     }
     for w in obj.warnings() {
         out.push_str(&format!("libbpf: {w}\n"));
+    }
+    for d in obj.downgrades() {
+        out.push_str(&format!("argctx: warning: {d}\n"));
     }
     out
 }
@@ -284,5 +299,6 @@ fn json_doc(file: &str, policy: FallbackPolicy, obj: &LoadedObject, full_log: bo
         "maps": maps,
         "programs": programs,
         "warnings": obj.warnings(),
+        "downgrades": obj.downgrades(),
     })
 }

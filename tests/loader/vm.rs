@@ -239,7 +239,10 @@ fn compare_kernel(kernel: &str, dir: &Path) {
     }
     // The loader's own objects: every map kind loads and `record(void *ctx)` needs the fallback
     // before 6.8; unsupported features fail per program while the plain program loads.
-    let own = |file: &str| runs.get(&(file.to_string(), "*".to_string(), "auto".to_string()));
+    let own_run = |file: &str, policy: &str| {
+        runs.get(&(file.to_string(), "*".to_string(), policy.to_string()))
+    };
+    let own = |file: &str| own_run(file, "auto");
     // Before 5.16 the kernel has no bloom filter map, so the object fails as libbpf's would.
     rec.compared("maps.o (all)");
     if version.at_least(5, 16) {
@@ -265,9 +268,7 @@ fn compare_kernel(kernel: &str, dir: &Path) {
         Some(d) => {
             for (name, loaded) in [
                 ("plain", true),
-                ("calls_kfunc", false),
                 ("reads_with_core", false),
-                ("uses_ksym", false),
                 ("replaces_func", false),
             ] {
                 if program(d, name).map(|p| &p["loaded"]) != Some(&Value::Bool(loaded)) {
@@ -285,6 +286,33 @@ fn compare_kernel(kernel: &str, dir: &Path) {
         compared >= 30,
         "only {compared} programs compared on {kernel}"
     );
+    // No silent downgrade: without sanitization a kernel lacking DECL_TAG rejects the BTF; the
+    // load says so (and --require-btf fails); other kernels take it.
+    let rejects = !version.btf_features().decl_tag;
+    let pair = "void_ctx.o (BTF not sanitized)";
+    rec.compared(pair);
+    let plain = own_run("void_ctx.o", "nosanitize");
+    let required = own_run("void_ctx.o", "nosanitize-require");
+    let downgraded = plain.is_some_and(|d| {
+        d["downgrades"].as_array().is_some_and(|a| {
+            a.iter().any(|x| {
+                x.as_str()
+                    .is_some_and(|t| t.contains("rejected the object's BTF"))
+            })
+        })
+    });
+    let refused = required.is_some_and(|d| {
+        d["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("rejected the object's BTF"))
+    });
+    if downgraded != rejects || refused != rejects {
+        rec.differ(
+            pair,
+            "downgrade reported",
+            format!("expected rejection={rejects}: {plain:?} / {required:?}"),
+        );
+    }
     if !native {
         assert!(
             rewritten >= 15,

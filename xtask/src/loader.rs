@@ -72,6 +72,17 @@ pub fn vm_test(kernels: &[Kernel]) -> Result<(), String> {
         ));
         runs += 1;
     }
+    // The BTF as prepared, without libbpf's sanitization: a kernel without DECL_TAG rejects
+    // it, and the load says so (a downgrade), or fails with --require-btf.
+    for (tag, flags) in [
+        ("nosanitize", "--no-sanitize"),
+        ("nosanitize-require", "--no-sanitize --require-btf"),
+    ] {
+        script.push_str(&format!(
+            "echo '### void_ctx.o * {tag}'\n/bin/argctx load --format json {flags} void_ctx.o || true\n"
+        ));
+        runs += 1;
+    }
     // The loader's own objects (more map kinds, unsupported features): whole-object runs.
     for name in ["maps.o", "unsupported.o"] {
         files.push((

@@ -12,7 +12,7 @@
 //! zero, and kernel module BTF is not searched when vmlinux has no candidate (libbpf does that
 //! only without a custom target BTF).
 
-mod compat;
+pub(crate) mod compat;
 mod render;
 mod spec;
 

@@ -150,10 +150,14 @@ pub struct ExternDecl {
     pub kind: &'static str,
     /// Declared `__weak`: a missing one is allowed (0, or a poisoned call).
     pub weak: bool,
+    /// Its VAR or FUNC in the object's BTF.
+    #[serde(skip)]
+    pub btf_id: u32,
 }
 
 /// Applies libbpf's extern collection to `b` (the object's BTF, before DATASEC finalization);
-/// returns the externs in symbol order.
+/// returns the externs in libbpf's order (kconfig ones by alignment, size and name, then ksyms by
+/// name).
 pub(super) fn collect_externs(
     obj: &Object<'_>,
     b: &mut BtfBuilder,
@@ -242,6 +246,7 @@ pub(super) fn collect_externs(
                 name: shown.clone(),
                 kind: "kconfig",
                 weak: sym.bind == elf::STB_WEAK,
+                btf_id: id,
             });
             externs.push(Extern {
                 kind: ExternKind::Kconfig,
@@ -260,6 +265,7 @@ pub(super) fn collect_externs(
                     "ksym"
                 },
                 weak: sym.bind == elf::STB_WEAK,
+                btf_id: id,
             });
             externs.push(Extern {
                 kind: ExternKind::Ksym,
@@ -292,6 +298,13 @@ pub(super) fn collect_externs(
             }
         })
     });
+    // The declarations in libbpf's order (its `obj->externs` after sorting: a poisoned kfunc
+    // call carries this index).
+    let order: Vec<String> = externs
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.name).into_owned())
+        .collect();
+    decls.sort_by_key(|d| order.iter().position(|n| *n == d.name));
     let find = |externs: &[Extern], name: &[u8]| externs.iter().position(|e| e.name == name);
 
     if let Some(sec) = ksym_sec {

@@ -51,7 +51,7 @@ pub struct Options {
     /// Most verdicts to judge ([`MAX_VERDICTS`] by default); more is an [`Error::Limit`].
     pub max_verdicts: usize,
     /// The BTF features of the kernel (what libbpf's probes find); what it lacks is sanitized in
-    /// the BTF sent ([`Outcome::btf_sent`]). Default: everything, nothing sanitized.
+    /// the BTF sent ([`Outcome::sent_btf`]). Default: everything, nothing sanitized.
     pub btf_features: BtfFeatures,
 }
 

@@ -126,6 +126,9 @@ pub enum LoadError {
     Prepare(String),
     /// The object needs something this loader does not implement.
     Unsupported(String),
+    /// The kernel rejected the object's BTF and [`super::Loader::require_btf`] asked for an
+    /// error rather than a load without it.
+    BtfRejected(String),
     /// A map could not be created or initialised.
     Map {
         /// libbpf's name of the map.
@@ -144,6 +147,10 @@ impl fmt::Display for LoadError {
             LoadError::NoSuchProgram(n) => write!(f, "the object has no program '{n}'"),
             LoadError::Prepare(m) => write!(f, "{m}"),
             LoadError::Unsupported(m) => write!(f, "{m}"),
+            LoadError::BtfRejected(r) => write!(
+                f,
+                "the kernel rejected the object's BTF ({r}); not loading without it (require_btf)"
+            ),
             LoadError::Map { name, step, errno } => write!(
                 f,
                 "map '{name}': failed to {step}: {}",

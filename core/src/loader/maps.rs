@@ -50,6 +50,9 @@ pub enum MapKind {
     Rodata,
     /// `.bss` or `.bss.*`: zero-initialised.
     Bss,
+    /// libbpf's `.kconfig` map: the values of `__kconfig` externs, read-only for programs and
+    /// frozen.
+    Kconfig,
 }
 
 /// One map as libbpf would create it.

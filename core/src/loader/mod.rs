@@ -24,26 +24,37 @@
 //!    needed: [`FallbackPolicy::Auto`] runs libbpf's feature probe ([`kernel_supports_arg_ctx`],
 //!    the exact BTF, program and func_info of `probe_kern_arg_ctx_tag`, cached per process)
 //!    when the object has `.BTF.ext`; `Always` and `Never` force the answer.
-//! 2. Prepares like libbpf ([`crate::fallback::apply_to`]): links every autoloaded program,
-//!    applies the fallback (or not), finalizes DATASECs. [`crate::fallback::Outcome::btf`] is the
-//!    exact BTF libbpf sends; it is loaded with `BPF_BTF_LOAD` (on failure the kernel's log is
-//!    kept and programs load without BTF, as in libbpf).
-//! 3. Creates the maps: BTF-defined maps of `.maps`, then one array per global data section
-//!    with its initial contents, `.rodata` frozen ([`MapDef`] says what was asked).
-//! 4. Loads every autoloaded program on its own: data relocations applied to the linked
-//!    instructions (those of appended subprograms too), license, kern_version, expected attach
-//!    type, `attach_btf_id` for tracing programs (looked up by name in
+//! 2. Prepares like libbpf ([`crate::fallback::apply_to`]): collects externs, links every
+//!    autoloaded program, applies the fallback (or not), finalizes DATASECs, and sanitizes a copy
+//!    of the BTF for the BTF features the running kernel lacks ([`kernel_btf_features`]: libbpf's
+//!    probes, cached per process). That copy is the exact BTF libbpf sends; it is loaded with
+//!    `BPF_BTF_LOAD`. When the kernel rejects it the programs load without BTF, as in libbpf,
+//!    and [`LoadedObject::downgrades`] says so with the consequence; [`Loader::require_btf`]
+//!    makes it an error instead.
+//! 3. Resolves externs as libbpf does: `__kconfig` values from `/boot/config-$(uname -r)` or
+//!    `/proc/config.gz` and the ones libbpf computes (`LINUX_KERNEL_VERSION`,
+//!    `LINUX_HAS_SYSCALL_WRAPPER`, `LINUX_HAS_BPF_COOKIE`) into a frozen `.kconfig` map; typed
+//!    `__ksym` variables and kfuncs by name in `/sys/kernel/btf/vmlinux` (type-checked like
+//!    libbpf); untyped ksyms from `/proc/kallsyms`. A strong extern that cannot be resolved
+//!    fails the object; a weak one stays zero, and its kfunc calls are poisoned as libbpf
+//!    poisons them (the `bpf_ksym_exists` pattern).
+//! 4. Creates the maps: BTF-defined maps of `.maps`, then one array per global data section
+//!    with its initial contents, `.rodata` frozen, then `.kconfig` ([`MapDef`] says what was
+//!    asked).
+//! 5. Loads every autoloaded program on its own: data and extern relocations applied to the
+//!    linked instructions (those of appended subprograms too), license, kern_version, expected
+//!    attach type, `attach_btf_id` for tracing programs (looked up by name in
 //!    `/sys/kernel/btf/vmlinux`), func_info from the fallback, line_info from linking. A failure
 //!    is reported for that program with the verifier's log; the others still load.
 //!
 //! # Not supported (the program or object fails with a message naming it)
 //!
-//! kfunc calls and `__ksym`/`__kconfig` externs, `freplace` and
-//! `struct_ops` programs, attach targets in kernel modules, map-in-map, pinned maps, prog-array
-//! slots initialised in `.rel.maps`, arenas and jump tables, objects of the other byte order,
-//! BTF sanitization for kernels older than the BTF kinds the object uses.
+//! `freplace` and `struct_ops` programs, kfuncs, variables and attach targets in kernel modules
+//! (module BTF is not searched), map-in-map, pinned maps, prog-array slots initialised in
+//! `.rel.maps`, arenas and jump tables, objects of the other byte order.
 
 mod error;
+mod externs;
 mod kernel;
 mod maps;
 mod object;
@@ -65,6 +76,7 @@ pub use probe::{kernel_btf_features, kernel_supports_arg_ctx};
 
 pub(crate) use error::Problem;
 
+use crate::btf::sanitize::BtfFeatures;
 use crate::btf::Btf;
 use crate::fallback::{apply_to, Arch, Options};
 use crate::program::Object;
@@ -99,6 +111,8 @@ pub struct Loader {
     programs: Vec<String>,
     verifier_log: bool,
     object_name: String,
+    require_btf: bool,
+    no_sanitize: bool,
 }
 
 /// The machine's architecture, for the perf_event register-struct rule.
@@ -158,6 +172,20 @@ impl Loader {
         self
     }
 
+    /// Fail the load when the kernel rejects the object's BTF, instead of loading the programs
+    /// without it (libbpf's behaviour, which [`LoadedObject::downgrades`] then reports).
+    pub fn require_btf(mut self, on: bool) -> Self {
+        self.require_btf = on;
+        self
+    }
+
+    /// Send the BTF as prepared, without libbpf's sanitization for the kernel's missing BTF
+    /// features (what loaders without sanitization do; an old kernel then rejects it).
+    pub fn no_sanitize(mut self, on: bool) -> Self {
+        self.no_sanitize = on;
+        self
+    }
+
     /// Ask for the verifier's log (level 1) of every program, not only of failed ones.
     pub fn verifier_log(mut self, on: bool) -> Self {
         self.verifier_log = on;
@@ -190,7 +218,11 @@ impl Loader {
             programs: self.programs.clone(),
             arch: host_arch(),
             native: !fallback.applied,
-            btf_features: probe::kernel_btf_features(),
+            btf_features: if self.no_sanitize {
+                BtfFeatures::ALL
+            } else {
+                probe::kernel_btf_features()
+            },
             ..Options::default()
         };
         let outcome = apply_to(&mut obj, &opts).map_err(|e| LoadError::Prepare(e.to_string()))?;
@@ -204,13 +236,30 @@ impl Loader {
         let mut warnings: Vec<String> = outcome.log.visible().map(|l| l.text.clone()).collect();
 
         // The kernel gets the copy sanitized for the features it lacks, as libbpf sends it.
+        let mut downgrades = Vec::new();
         let (btf, btf_error) = match outcome.sent_btf() {
             Some(blob) => match prog::load_btf(blob) {
                 Ok(fd) => (Some(fd), None),
                 Err(e) => {
+                    let reason = format!(
+                        "{}{}",
+                        io::Error::from_raw_os_error(e.errno),
+                        tail(&e.log, 1)
+                            .lines()
+                            .next()
+                            .filter(|l| !l.is_empty())
+                            .map(|l| format!(": {l}"))
+                            .unwrap_or_default()
+                    );
+                    if self.require_btf {
+                        return Err(LoadError::BtfRejected(reason));
+                    }
                     warnings.push(format!(
                         "Error loading .BTF into kernel: {}. BTF is optional, ignoring.",
                         io::Error::from_raw_os_error(e.errno)
+                    ));
+                    downgrades.push(format!(
+                        "the kernel rejected the object's BTF ({reason}): programs are loaded without it, so no func_info or line_info is sent and global subprograms' arg: tags are not applied (libbpf does the same; require_btf / --require-btf makes this an error)"
                     ));
                     (None, Some(e))
                 }
@@ -218,14 +267,29 @@ impl Loader {
             None => (None, None),
         };
         let sent = outcome.btf.as_deref().and_then(|b| Btf::parse(b).ok());
+        // libbpf resolves every extern before it creates maps; a strong one it cannot resolve
+        // fails the whole object.
+        let resolved = externs::resolve(
+            &outcome.externs,
+            obj.btf.as_ref(),
+            sent.as_ref(),
+            &self.object_name,
+            &|| {
+                kernel::vmlinux_btf()
+                    .map_err(|e| format!("cannot read /sys/kernel/btf/vmlinux: {e}"))
+            },
+        )?;
+        warnings.extend(resolved.warnings.iter().cloned());
         let page = u32::try_from(sys::page_size()).unwrap_or(4096);
-        let defs = maps::collect(&obj.elf, sent.as_ref(), &self.object_name, page)?;
+        let mut defs = maps::collect(&obj.elf, sent.as_ref(), &self.object_name, page)?;
+        defs.extend(resolved.kconfig_map.clone());
         let maps = create_maps(defs, btf.as_ref().map(AsFd::as_fd), &mut warnings)?;
 
         let prep = prog::Prepared::new(
             &obj,
             btf.as_ref().map(AsFd::as_fd),
             &maps,
+            &resolved,
             self.verifier_log,
         );
         let mut programs = Vec::new();
@@ -251,6 +315,7 @@ impl Loader {
             btf_error,
             fallback,
             warnings,
+            downgrades,
         })
     }
 
@@ -354,7 +419,7 @@ fn create_maps(
         if let Some(init) = &def.initial {
             sys::map_update_elem(fd.as_fd(), &0u32.to_ne_bytes(), init, 0)
                 .map_err(|e| fail(&def.name, "set initial contents", e))?;
-            if def.kind == MapKind::Rodata {
+            if matches!(def.kind, MapKind::Rodata | MapKind::Kconfig) {
                 sys::map_freeze(fd.as_fd())
                     .map_err(|e| fail(&def.name, "freeze as read-only", e))?;
             }

@@ -283,6 +283,7 @@ pub struct LoadedObject {
     pub(super) btf_error: Option<BtfError>,
     pub(super) fallback: FallbackStatus,
     pub(super) warnings: Vec<String>,
+    pub(super) downgrades: Vec<String>,
 }
 
 impl LoadedObject {
@@ -329,6 +330,12 @@ impl LoadedObject {
     /// What libbpf would have warned about (verbatim where libbpf prints it).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// What this load did short of a full one, each with its consequence (today: the kernel
+    /// rejected the BTF and the programs were loaded without it). Empty for a full load.
+    pub fn downgrades(&self) -> &[String] {
+        &self.downgrades
     }
 
     /// Whether every program loaded.

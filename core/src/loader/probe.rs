@@ -121,6 +121,39 @@ fn run_probe() -> bool {
 }
 
 static ARG_CTX: OnceLock<bool> = OnceLock::new();
+static BPF_COOKIE: OnceLock<bool> = OnceLock::new();
+
+/// `BPF_FUNC_get_attach_cookie`.
+const GET_ATTACH_COOKIE: i32 = 174;
+/// `BPF_PROG_TYPE_TRACEPOINT`.
+const TRACEPOINT: u32 = 5;
+
+/// libbpf's `probe_kern_bpf_cookie` (`LINUX_HAS_BPF_COOKIE`): a tracepoint program that calls
+/// `bpf_get_attach_cookie` loads. Cached for the process.
+pub(crate) fn kernel_has_bpf_cookie() -> bool {
+    *BPF_COOKIE.get_or_init(|| {
+        let insn = |code, imm| Insn {
+            code,
+            dst: 0,
+            src: 0,
+            off: 0,
+            imm,
+        };
+        let insns: Vec<u8> = [insn(CALL, GET_ATTACH_COOKIE), insn(EXIT, 0)]
+            .iter()
+            .flat_map(|i| i.encode(native()))
+            .collect();
+        let license: &CStr = c"GPL";
+        let attr = sys::ProgLoad {
+            prog_type: TRACEPOINT,
+            name: "",
+            license,
+            insns: &insns,
+            ..sys::ProgLoad::default()
+        };
+        sys::prog_load(&attr, None).0.is_ok()
+    })
+}
 static BTF_FEATURES: OnceLock<BtfFeatures> = OnceLock::new();
 
 /// The running kernel's BTF features, from libbpf's BTF probes (the blobs of

@@ -7,7 +7,7 @@ use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
-use super::{kernel, reloc, sys, BtfError, LoadedProgram, Map, Problem, ProgramError};
+use super::{externs, kernel, reloc, sys, BtfError, LoadedProgram, Map, Problem, ProgramError};
 use crate::btf::{Btf, Kind};
 use crate::fallback::ProgramReport;
 use crate::program::sec_def::{AttachType, ProgType, SecFlags};
@@ -107,6 +107,7 @@ pub(super) struct Prepared<'a> {
     obj: &'a Object<'a>,
     btf_fd: Option<BorrowedFd<'a>>,
     maps: &'a [Map],
+    externs: &'a externs::Resolved,
     license: CString,
     kern_version: u32,
     vmlinux: OnceCell<Result<Vec<u8>, String>>,
@@ -132,12 +133,14 @@ impl<'a> Prepared<'a> {
         obj: &'a Object<'a>,
         btf_fd: Option<BorrowedFd<'a>>,
         maps: &'a [Map],
+        externs: &'a externs::Resolved,
         want_log: bool,
     ) -> Self {
         Prepared {
             obj,
             btf_fd,
             maps,
+            externs,
             license: license(obj),
             kern_version: kernel::kern_version(obj),
             vmlinux: OnceCell::new(),
@@ -197,7 +200,7 @@ impl<'a> Prepared<'a> {
             })
             .collect();
         let mut insns = lp.insns;
-        reloc::apply(obj, &pieces, &mut insns, &map_refs).map_err(|p| match p {
+        reloc::apply(obj, &pieces, &mut insns, &map_refs, self.externs).map_err(|p| match p {
             Problem::Unsupported(m) => unsupported(m),
             Problem::Invalid(m) => prepare(m),
         })?;

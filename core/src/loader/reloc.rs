@@ -1,13 +1,17 @@
 //! Data relocations of a linked program (libbpf's `bpf_object__relocate_data`): `ld_imm64` of a
 //! `.maps` variable becomes `BPF_PSEUDO_MAP_FD`, of global data `BPF_PSEUDO_MAP_VALUE` with the
-//! offset in the second half. Calls and callbacks were resolved by [`crate::program::link`]; this
-//! module also finds what the loader does not support (kfuncs, `__ksym`/`__kconfig` externs,
-//! CO-RE relocations) so the program fails with a message instead of loading wrongly.
+//! offset in the second half; externs as [`super::externs`] resolved them (a kconfig value in
+//! the `.kconfig` map, a typed ksym or kfunc address as `BPF_PSEUDO_BTF_ID`, an untyped ksym's
+//! address, kfunc calls as `BPF_PSEUDO_KFUNC_CALL`, an unresolved weak kfunc call poisoned as
+//! libbpf poisons it). Calls and callbacks were resolved by [`crate::program::link`]; this module
+//! also finds what the loader does not support (arenas, jump tables) so the program fails with a
+//! message instead of loading wrongly.
 
 use crate::elf::consts as elf;
 use crate::program::insn::Insn;
 use crate::program::{Object, RelocKind, INSN_SZ};
 
+use super::externs::{Resolved, Value};
 use super::maps::{MapDef, MapKind};
 use super::Problem;
 
@@ -15,6 +19,13 @@ use super::Problem;
 const PSEUDO_MAP_FD: u8 = 1;
 /// `BPF_PSEUDO_MAP_VALUE`.
 const PSEUDO_MAP_VALUE: u8 = 2;
+/// `BPF_PSEUDO_BTF_ID`.
+const PSEUDO_BTF_ID: u8 = 3;
+/// `BPF_PSEUDO_KFUNC_CALL`.
+const PSEUDO_KFUNC_CALL: u8 = 2;
+/// libbpf's `POISON_CALL_KFUNC_BASE`: an unresolved weak kfunc call becomes a call to helper
+/// `base + extern index`, which the verifier refuses unless the code is dead.
+const POISON_CALL_KFUNC_BASE: i32 = 2_002_000_000;
 
 /// A map ready for relocation: its definition and descriptor number.
 pub(crate) struct MapRef<'m> {
@@ -31,6 +42,7 @@ pub(crate) fn apply(
     pieces: &Pieces,
     insns: &mut [Insn],
     maps: &[MapRef<'_>],
+    externs: &Resolved,
 ) -> Result<(), Problem> {
     for &(p, start) in pieces {
         let Some(prog) = obj.programs.get(p) else {
@@ -55,12 +67,37 @@ pub(crate) fn apply(
                 .map(|r| r.kind);
             let sym = obj.elf.symbols.get(rel.sym as usize);
             let sym_name = sym.map_or("", |s| s.name);
+            let resolved = |name: &str| {
+                externs.values.get(name).copied().ok_or_else(|| {
+                    Problem::Invalid(format!(
+                        "insn #{at}: extern '{name}' was not collected from the object's BTF"
+                    ))
+                })
+            };
             match kind {
                 Some(RelocKind::Call { .. }) | Some(RelocKind::SubprogAddr { .. }) => continue,
                 Some(RelocKind::ExternCall) => {
-                    return Err(Problem::Unsupported(format!(
-                        "insn #{at}: call to kfunc '{sym_name}' (an extern function): kfunc calls are not supported by this loader"
-                    )))
+                    let (value, idx) = resolved(sym_name)?;
+                    let Some(insn) = insns.get_mut(at) else {
+                        return Err(Problem::Invalid(format!(
+                            "insn #{at}: kfunc call to '{sym_name}' outside the program"
+                        )));
+                    };
+                    match value {
+                        Value::BtfId(id) => {
+                            insn.src = PSEUDO_KFUNC_CALL;
+                            insn.imm = i32::try_from(id).unwrap_or(i32::MAX);
+                            insn.off = 0;
+                        }
+                        _ => {
+                            insn.dst = 0;
+                            insn.src = 0;
+                            insn.off = 0;
+                            insn.imm = POISON_CALL_KFUNC_BASE
+                                .saturating_add(i32::try_from(idx).unwrap_or(i32::MAX));
+                        }
+                    }
+                    continue;
                 }
                 Some(RelocKind::Data) | None => {}
             }
@@ -70,12 +107,6 @@ pub(crate) fn apply(
                     rel.sym
                 )));
             };
-            if sym.shndx == elf::SHN_UNDEF {
-                return Err(Problem::Unsupported(format!(
-                    "insn #{at}: reference to extern '{}' (__ksym or __kconfig): externs are not supported by this loader",
-                    sym.name
-                )));
-            }
             let first = insns.get(at).copied();
             let second = insns.get(at.saturating_add(1)).copied();
             let (Some(first), Some(_)) = (first, second) else {
@@ -89,6 +120,35 @@ pub(crate) fn apply(
                     "insn #{at}: relocation against '{}' on instruction code {:#x}, not ld_imm64",
                     sym.name, first.code
                 )));
+            }
+            if sym.shndx == elf::SHN_UNDEF {
+                let (value, _) = resolved(sym.name)?;
+                let (src, imm, hi) = match value {
+                    Value::Kconfig(off) => {
+                        let map = maps
+                            .iter()
+                            .find(|m| m.def.kind == MapKind::Kconfig)
+                            .ok_or_else(|| Problem::Invalid("no .kconfig map".into()))?;
+                        (
+                            PSEUDO_MAP_VALUE,
+                            map.fd,
+                            i32::try_from(off).unwrap_or(i32::MAX),
+                        )
+                    }
+                    Value::BtfId(id) => (PSEUDO_BTF_ID, i32::try_from(id).unwrap_or(i32::MAX), 0),
+                    Value::Addr(a) => (0, a as u32 as i32, (a >> 32) as u32 as i32),
+                    Value::Unset => (0, 0, 0),
+                };
+                let mut first = first;
+                first.src = src;
+                first.imm = imm;
+                if let Some(slot) = insns.get_mut(at) {
+                    *slot = first;
+                }
+                if let Some(next) = insns.get_mut(at.saturating_add(1)) {
+                    next.imm = hi;
+                }
+                continue;
             }
             let sec_name = obj.elf.section(sym.shndx as usize).map_or("", |s| s.name);
             let map = maps.iter().find(|m| {

@@ -1,6 +1,27 @@
 //! Kernel versions and the history of the rules for global subprogram arguments: which release
 //! introduced what, which fixes were backported to which stable series, and what a loader must
 //! sanitize for older kernels.
+//!
+//! # What the real kernels settle
+//!
+//! The test command boots Debian's 5.10.223, 6.1.176, 6.12.117 and newest sid (7.2) kernels and
+//! runs the host (6.18); every row below is compared with what they do (`tests/agreement`):
+//!
+//! - [`KernelVersion::btf_features`]: libbpf's BTF probes are sent to each kernel and must give
+//!   the table's answer (5.10: no FLOAT, DECL_TAG, TYPE_TAG, ENUM64; 6.1: all but `?` DATASEC
+//!   names; 6.12 and later: all).
+//! - [`Feature::CtxTypedefResolution`] (approximate: 6.3 with stable backports): 5.10.223 and
+//!   6.1.176 accept both `struct pt_regs *` and `bpf_user_pt_regs_t *` for the kprobe context
+//!   (`tests/corpus/regs_ctx`), which agrees with the backports; the first point release of each
+//!   series is still read from patch dates.
+//! - [`Feature::CtxProjections`] (approximate: 6.4): 6.1 refuses and 6.12 accepts untagged
+//!   `struct xdp_buff *` and `struct sk_buff *` contexts (`verdict_memory`), which bounds it but
+//!   does not pin the release; no booted kernel lies between.
+//! - [`Feature::BtfPtrAsMem`] (approximate: 6.8): 6.1 refuses a trusted task pointer for a plain
+//!   memory argument (`verdict_tags`' trusted-task programs, whose tags 6.1 does not know); from
+//!   6.9 those arguments are `arg:trusted`, so no booted kernel decides the release.
+//! - [`Feature::NoAnonCtxInference`] (approximate: 6.9, backported to 6.6.23, 6.7.11, 6.8.2):
+//!   6.1.176 still infers the context, 6.12 does not, as the table says.
 
 use std::fmt;
 
