@@ -639,7 +639,12 @@ describe('will it load? (the verdict view equals argctx check)', () => {
     await choose(file);
     await openVerdictView();
     let report = await assertVerdictMatchesCli(file);
-    assert.ok(report.programs.every((p) => p.kernels.every((k) => k.load === 'yes')));
+    // tc_void loads everywhere; the other two call helpers Debian's 5.10 lacks (probed), and
+    // whether 5.15 has them the probed kernels cannot say.
+    const loads = Object.fromEntries(report.programs.map((p) => [p.name, p.kernels.map((k) => k.load)]));
+    assert.deepEqual(loads.tc_void, ['yes', 'yes', 'yes', 'yes', 'yes', 'yes']);
+    assert.deepEqual(loads.xdp_void, ['no', 'unknown', 'yes', 'yes', 'yes', 'yes']);
+    assert.deepEqual(loads.kprobe_void, ['no', 'unknown', 'yes', 'yes', 'yes', 'yes']);
 
     await change(() => page.check('input[name=loader][value=plain]'));
     report = await assertVerdictMatchesCli(file, { loader: 'plain' });

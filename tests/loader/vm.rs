@@ -87,13 +87,28 @@ fn compare_kernel(kernel: &str, dir: &Path) {
             "{label}: not run on the oracle's kernel"
         );
         rec.compared(&label);
-        if !auto["error"].is_null() {
-            rec.differ(
-                &label,
-                "argctx failed the object",
-                auto["error"].to_string(),
-            );
-            continue;
+        let libbpf_failed_early = !run["open_error"].is_null() || !run["prepare_error"].is_null();
+        match (auto["error"].is_null(), libbpf_failed_early) {
+            // Both refuse the object before loading anything (an unresolvable extern, a map
+            // type the kernel lacks).
+            (false, true) => continue,
+            (false, false) => {
+                rec.differ(
+                    &label,
+                    "argctx failed the object",
+                    auto["error"].to_string(),
+                );
+                continue;
+            }
+            (true, true) => {
+                rec.differ(
+                    &label,
+                    "libbpf failed before loading, argctx did not",
+                    format!("{} {}", run["open_error"], run["prepare_error"]),
+                );
+                continue;
+            }
+            (true, false) => {}
         }
         // The probe says whether the kernel has native support, so whether the fallback runs.
         if auto["fallback"]["native_support"] != native {

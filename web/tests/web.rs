@@ -356,7 +356,10 @@ fn errors_name_what_is_wrong() {
         "{e}"
     );
     let e = err_text(argctx_web::explain(VOID_CTX, opts(r#"{"kernel":"new"}"#)).unwrap_err());
-    assert_eq!(e, "unknown kernel 'new' (one of: fallback, native)");
+    assert_eq!(
+        e,
+        "unknown kernel 'new' (one of: fallback, native, or a version X.Y)"
+    );
     let e = err_text(argctx_web::explain(VOID_CTX, opts(r#"{"programs":["nope"]}"#)).unwrap_err());
     assert_eq!(e, "unsupported input: the object has no program 'nope'");
     let e = err_text(argctx_web::btf_dump(b"\x9f\xeb").unwrap_err());

@@ -4,6 +4,7 @@ mod agreement;
 mod bench;
 mod fixtures;
 mod fuzz;
+mod helpers;
 mod kernels;
 mod loader;
 mod portable;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         "fixtures" => fixtures::run(rest),
         "fuzz" => fuzz::run(rest),
         "kernels" => kernels::run(rest),
+        "helpers" => helpers::run(rest),
         "loader" => loader::run(rest),
         "vm" => vm::run(rest),
         "portable" => portable::run(rest),
@@ -35,7 +37,7 @@ fn main() -> ExitCode {
         "test" => test::run_all(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test|serve|fixtures|kernels|agreement|vm|portable|loader|wasm|e2e|fuzz|bench>"
+                "usage: cargo xtask <test|serve|fixtures|kernels|helpers|agreement|vm|portable|loader|wasm|e2e|fuzz|bench>"
             );
             return ExitCode::from(2);
         }

@@ -787,6 +787,10 @@ fn oracle(args: &[String]) -> Result<(), String> {
     let oracle_bin = build_static("argctx-oracle", "argctx-oracle")?;
     let rels: Vec<String> = objs.iter().map(|p| oracle_rel_path(p)).collect();
     let mut oracle_args: Vec<String> = vec!["--pretty".into(), "--no-fallback".into()];
+    if !host {
+        // The helper table (core/src/verdict/helpers.tsv) comes from these probes.
+        oracle_args.push("--probe-helpers".into());
+    }
     oracle_args.extend(extra);
     oracle_args.extend(rels.iter().cloned());
 

@@ -298,6 +298,7 @@ fn judge_program(
         arch: opts.arch,
         kernel_btf: opts.kernel_btf,
         vmlinux: cx.vmlinux.as_ref(),
+        sleepable: p.sec_def.is_some_and(|d| d.is_sleepable()),
     };
     let canon = rules::canonical(p.prog_type, opts.arch);
     let context = canon.map(|c| match c.kind {
@@ -759,9 +760,89 @@ fn judge_kernel(
         return finish(kv);
     };
     order_problems(&mut kv, k, env, funcs, &prepared, &analysis, false);
+    helper_problems(&mut kv, k, env, insns, funcs);
     explain_ignored_ctx_tags(&mut kv, k, env, loader, &tags);
     if env.prog_type == ProgType::EXT && kv.problems.iter().all(|p| !p.fatal) {
         kv.load = Load::Unknown;
     }
     finish(kv)
+}
+
+/// Helpers the program calls that the kernel does not let its program type call, from the
+/// probed table ([`super::helpers`]). The verifier stops at the first such call; the problem goes
+/// first when no other refusal was found (the verifier's order between the two is not modelled).
+/// A helper the probes cannot decide for this release makes the verdict unknown, with a note.
+fn helper_problems(
+    kv: &mut KernelVerdict,
+    k: KernelVersion,
+    env: &ProgEnv<'_>,
+    insns: &[crate::program::insn::Insn],
+    funcs: &[Func],
+) {
+    let mut seen = Vec::new();
+    let mut undecided = Vec::new();
+    for (pc, i) in insns.iter().enumerate() {
+        // Helper calls only (kfunc and BPF-to-BPF calls carry a src_reg); libbpf's poison
+        // markers are far above any helper id.
+        if i.code != crate::program::insn::CALL || i.src != 0 || !(1..1000).contains(&i.imm) {
+            continue;
+        }
+        let id = i.imm as u32;
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let a = match super::helpers::answer(k, env.prog_type.0, id) {
+            None => continue,
+            Some(super::helpers::Verdict::Known(a)) if a.available => continue,
+            // The probe loads a non-sleepable program; a sleepable one may call more helpers,
+            // so only a helper the kernel does not know at all is decided for it.
+            Some(super::helpers::Verdict::Known(a)) if env.sleepable && id <= a.max_id => continue,
+            Some(super::helpers::Verdict::Known(a)) => a,
+            Some(super::helpers::Verdict::Undecided { without, with }) => {
+                undecided.push(format!(
+                    "helper #{id}: {} programs cannot call it on Linux {without} and can on {with}; whether this kernel has it is not known here",
+                    env.prog_type.name().unwrap_or("these")
+                ));
+                continue;
+            }
+        };
+        let func = funcs
+            .iter()
+            .find(|f| (f.start..f.end).contains(&pc))
+            .map(|f| f.name.clone());
+        let log = if id > a.max_id {
+            vec![format!("invalid func unknown#{id}")]
+        } else {
+            Vec::new()
+        };
+        let problem = Problem {
+            subprog: func,
+            arg: None,
+            code: "helper_unavailable",
+            message: format!(
+                "calls helper #{id}, which {} programs cannot call on this kernel (libbpf's helper probe on Linux {}{})",
+                env.prog_type.name().unwrap_or("these"),
+                a.probed,
+                if id > a.max_id {
+                    ", which does not know the helper at all"
+                } else {
+                    ""
+                }
+            ),
+            kernel_log: log,
+            fatal: true,
+        };
+        if kv.problems.iter().any(|p| p.fatal) {
+            kv.problems.push(problem);
+        } else {
+            kv.problems.insert(0, problem);
+        }
+    }
+    // A helper the probed kernels cannot decide for this release makes the verdict unknown
+    // (unless something else already makes it fail).
+    if !undecided.is_empty() && !kv.problems.iter().any(|p| p.fatal) {
+        kv.load = Load::Unknown;
+    }
+    kv.notes.extend(undecided);
 }

@@ -32,6 +32,7 @@
 pub mod dwarf;
 mod eval;
 pub mod flow;
+pub mod helpers;
 pub mod kernel;
 mod problems;
 mod render;

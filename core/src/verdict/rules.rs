@@ -88,6 +88,9 @@ pub struct ProgEnv<'v> {
     /// The kernel's BTF, for resolving `arg:trusted`/`arg:untrusted` struct types (None: assume
     /// they resolve).
     pub vmlinux: Option<&'v VmlinuxIndex>,
+    /// Loaded with `BPF_F_SLEEPABLE` (its section says so): more helpers are allowed than the
+    /// helper probe (a non-sleepable program) sees.
+    pub sleepable: bool,
 }
 
 /// Struct names of a kernel's BTF, counted, for the CO-RE-style lookup of trusted arguments.

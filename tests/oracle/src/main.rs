@@ -44,6 +44,10 @@ struct Report {
     /// The kernel's answer to each of libbpf's BTF feature probes (`BPF_BTF_LOAD` of the probe
     /// blob argctx reproduces): `(FEAT_BTF_*, accepted)`.
     btf_probes: Vec<(&'static str, bool)>,
+    /// With `--probe-helpers`: per program type (`BPF_PROG_TYPE_*` number) libbpf's probe can
+    /// ask about, the helper ids the kernel lets it call (`libbpf_probe_bpf_helper`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    helpers: Option<std::collections::BTreeMap<u32, Vec<u32>>>,
     objects: Vec<ObjectReport>,
 }
 
@@ -257,6 +261,31 @@ fn base64(data: &[u8]) -> String {
         } else {
             '='
         });
+    }
+    out
+}
+
+/// libbpf's helper probe for every program type and helper id it knows: the ids each type may
+/// call. Types the probe cannot ask about (they need an attach target) are left out.
+fn probe_helpers() -> std::collections::BTreeMap<u32, Vec<u32>> {
+    let mut out = std::collections::BTreeMap::new();
+    for prog_type in 1..sys::__MAX_BPF_PROG_TYPE {
+        let mut ids = Vec::new();
+        let mut asked = false;
+        for id in 1..sys::__BPF_FUNC_MAX_ID {
+            // SAFETY: no options; the probe loads and closes a tiny program.
+            let r = unsafe { sys::libbpf_probe_bpf_helper(prog_type, id, std::ptr::null()) };
+            if r < 0 {
+                break;
+            }
+            asked = true;
+            if r == 1 {
+                ids.push(id);
+            }
+        }
+        if asked {
+            out.insert(prog_type, ids);
+        }
     }
     out
 }
@@ -858,6 +887,7 @@ fn main() {
     let mut only = Vec::new();
     let mut opts = Options { no_fallback: false };
     let mut pretty = false;
+    let mut helpers = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -869,6 +899,7 @@ fn main() {
             "--no-fallback" => opts.no_fallback = true,
             "--debug" => CAPTURE_DEBUG.store(true, std::sync::atomic::Ordering::Relaxed),
             "--pretty" => pretty = true,
+            "--probe-helpers" => helpers = true,
             "-h" | "--help" => usage(),
             s if s.starts_with("--") => usage(),
             _ => paths.push(a),
@@ -888,6 +919,7 @@ fn main() {
         libbpf_version: format!("{}.{}", version.0, version.1),
         kernel_release: kernel_release(),
         btf_probes: btf_probes(),
+        helpers: helpers.then(probe_helpers),
         objects: paths
             .iter()
             .map(|p| object_report(p, &mode, &only, &opts))
