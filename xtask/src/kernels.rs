@@ -12,6 +12,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+use crate::vm::sh;
 use std::time::{Duration, SystemTime};
 
 /// One Debian kernel series the suites boot.
@@ -96,22 +98,6 @@ fn cache_root() -> PathBuf {
     }
     let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from);
     home.join(".cache/argctx/kernels")
-}
-
-fn sh(cmd: &mut Command) -> Result<String, String> {
-    let desc = format!("{cmd:?}");
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {desc}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{desc} failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The private apt configuration: every suite of [`SERIES`] from the URI of the machine's own

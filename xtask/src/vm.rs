@@ -504,7 +504,7 @@ fn which(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn sh(cmd: &mut Command) -> Result<String, String> {
+pub(crate) fn sh(cmd: &mut Command) -> Result<String, String> {
     let desc = format!("{cmd:?}");
     let out = cmd
         .stdin(Stdio::null())

@@ -70,24 +70,30 @@ pub(crate) fn probe_btf() -> Vec<u8> {
     out
 }
 
-/// The probe's program: call the subprogram, exit; the subprogram calls `bpf_get_func_ip`.
-pub(crate) fn probe_insns() -> Vec<u8> {
-    let insn = |code, src, imm| Insn {
+/// One probe instruction (no registers or offset).
+fn insn(code: u8, src: u8, imm: i32) -> Insn {
+    Insn {
         code,
         dst: 0,
         src,
         off: 0,
         imm,
-    };
-    [
+    }
+}
+
+/// Instructions in the machine's byte order.
+fn encode(insns: &[Insn]) -> Vec<u8> {
+    insns.iter().flat_map(|i| i.encode(native())).collect()
+}
+
+/// The probe's program: call the subprogram, exit; the subprogram calls `bpf_get_func_ip`.
+pub(crate) fn probe_insns() -> Vec<u8> {
+    encode(&[
         insn(CALL, PSEUDO_CALL, 1),
         insn(EXIT, 0, 0),
         insn(CALL, 0, GET_FUNC_IP),
         insn(EXIT, 0, 0),
-    ]
-    .iter()
-    .flat_map(|i| i.encode(native()))
-    .collect()
+    ])
 }
 
 /// func_info of the probe: `a` at instruction 0, `b` at instruction 2.
@@ -132,17 +138,7 @@ const TRACEPOINT: u32 = 5;
 /// `bpf_get_attach_cookie` loads. Cached for the process.
 pub(crate) fn kernel_has_bpf_cookie() -> bool {
     *BPF_COOKIE.get_or_init(|| {
-        let insn = |code, imm| Insn {
-            code,
-            dst: 0,
-            src: 0,
-            off: 0,
-            imm,
-        };
-        let insns: Vec<u8> = [insn(CALL, GET_ATTACH_COOKIE), insn(EXIT, 0)]
-            .iter()
-            .flat_map(|i| i.encode(native()))
-            .collect();
+        let insns = encode(&[insn(CALL, 0, GET_ATTACH_COOKIE), insn(EXIT, 0, 0)]);
         let license: &CStr = c"GPL";
         let attr = sys::ProgLoad {
             prog_type: TRACEPOINT,

@@ -127,18 +127,7 @@ pub(super) fn call_arg_problem(
                 Vec::new(),
             )
         }),
-        ArgClass::Arena => matches!(
-            v,
-            Val::Ctx
-                | Val::CtxOff
-                | Val::Stack(_)
-                | Val::CallerStack
-                | Val::Map
-                | Val::GlobalData
-                | Val::Btf
-                | Val::Mem { .. }
-        )
-        .then(|| {
+        ArgClass::Arena => v.is_pointer().then(|| {
             (
                 "caller_passes_non_arena",
                 format!(
