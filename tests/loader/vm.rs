@@ -232,7 +232,8 @@ fn compare_kernel(kernel: &str, dir: &Path) {
     for obj in doc["objects"].as_array().expect("objects") {
         let file = obj["file"].as_str().expect("file");
         for run in obj["runs"].as_array().expect("runs") {
-            if run["mode"] != "all" || !run["load_error"].is_null() {
+            let failed_early = !run["open_error"].is_null() || !run["prepare_error"].is_null();
+            if run["mode"] != "all" || !run["load_error"].is_null() || failed_early {
                 continue;
             }
             let label = format!("{file} (all)");

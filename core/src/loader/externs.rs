@@ -392,9 +392,20 @@ pub(crate) fn resolve(
                             });
                         }
                         Some(k) => {
+                            // libbpf compares a variable's types after modifiers and typedefs
+                            // (`const int` declared, `int` in the kernel), a kfunc's prototypes
+                            // as they are.
+                            let (l, t) = if d.kind == "kfunc" {
+                                (local.type_id(), k.type_id())
+                            } else {
+                                (
+                                    orig.skip_mods_and_typedefs(local.type_id())
+                                        .map_or(0, |x| x.id),
+                                    kbtf.skip_mods_and_typedefs(k.type_id()).map_or(0, |x| x.id),
+                                )
+                            };
                             let compatible =
-                                compat::types_compat(orig, local.type_id(), &kbtf, k.type_id(), 32)
-                                    .unwrap_or(false);
+                                compat::types_compat(orig, l, &kbtf, t, 32).unwrap_or(false);
                             match (compatible, d.weak) {
                                 (true, _) => Value::BtfId(k.id),
                                 (false, true) if d.kind == "kfunc" => Value::Unset,
