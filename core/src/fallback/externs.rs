@@ -12,6 +12,8 @@
 //!
 //! The errors are libbpf's, for the externs it cannot collect.
 
+use std::collections::HashMap;
+
 use crate::btf::{Btf, BtfBuilder, Kind, VarSecInfo};
 use crate::elf::consts as elf;
 use crate::error::{Error, Result};
@@ -99,28 +101,55 @@ fn kcfg_type_ok(btf: &Btf<'_>, id: u32, char_only: bool, depth: usize) -> bool {
     }
 }
 
-/// The first FUNC or VAR named `name`, which must be an extern declaration.
-fn find_extern_btf_id(b: &BtfBuilder, name: &[u8]) -> std::result::Result<u32, i32> {
-    for id in 1..b.type_cnt() {
-        let Some(t) = b.get(id) else { continue };
-        if !matches!(t.kind, Kind::Var | Kind::Func) || b.str_at(t.name_off) != Some(name) {
-            continue;
+/// What libbpf finds by scanning every type for each extern, indexed once (an object with many
+/// externs and types would otherwise cost their product): the first VAR or FUNC of each name, and
+/// the first DATASEC that holds each type.
+struct Index {
+    by_name: HashMap<Vec<u8>, u32>,
+    sec_of: HashMap<u32, u32>,
+}
+
+impl Index {
+    fn new(b: &BtfBuilder) -> Index {
+        let mut by_name = HashMap::new();
+        let mut sec_of = HashMap::new();
+        for id in 1..b.type_cnt() {
+            let Some(t) = b.get(id) else { continue };
+            match t.kind {
+                Kind::Var | Kind::Func => {
+                    let name = b.str_at(t.name_off).unwrap_or_default().to_vec();
+                    by_name.entry(name).or_insert(id);
+                }
+                Kind::Datasec => {
+                    for v in t.datasec_vars() {
+                        sec_of.entry(v.type_id).or_insert(id);
+                    }
+                }
+                _ => {}
+            }
         }
+        Index { by_name, sec_of }
+    }
+
+    /// The first FUNC or VAR named `name`, which must be an extern declaration.
+    fn extern_btf_id(&self, b: &BtfBuilder, name: &[u8]) -> std::result::Result<u32, i32> {
+        let id = *self.by_name.get(name).ok_or(-2)?;
+        let t = b.get(id).ok_or(-2)?;
         let extern_linkage = match t.kind {
             Kind::Var => t.var_linkage() == Some(VAR_GLOBAL_EXTERN),
             _ => t.vlen() == FUNC_EXTERN,
         };
-        return if extern_linkage { Ok(id) } else { Err(-22) };
+        if extern_linkage {
+            Ok(id)
+        } else {
+            Err(-22)
+        }
     }
-    Err(-2)
-}
 
-/// The first DATASEC with an entry for `id`.
-fn find_extern_sec(b: &BtfBuilder, id: u32) -> Option<u32> {
-    (1..b.type_cnt()).find(|&s| {
-        b.get(s)
-            .is_some_and(|t| t.kind == Kind::Datasec && t.datasec_vars().any(|v| v.type_id == id))
-    })
+    /// The first DATASEC with an entry for `id`.
+    fn extern_sec(&self, id: u32) -> Option<u32> {
+        self.sec_of.get(&id).copied()
+    }
 }
 
 /// libbpf's `find_int_btf_id`: the first INT of 32 bits, or 0.
@@ -189,6 +218,7 @@ pub(super) fn collect_externs(
     let mut externs: Vec<Extern> = Vec::new();
     let mut kcfg_sec = None;
     let mut ksym_sec = None;
+    let mut index: Option<Index> = None;
     for sym in &obj.elf.symbols {
         let is_extern = sym.shndx == elf::SHN_UNDEF
             && matches!(sym.bind, elf::STB_GLOBAL | elf::STB_WEAK)
@@ -197,11 +227,12 @@ pub(super) fn collect_externs(
             continue;
         }
         let ext_name = sym.name;
-        let id = find_extern_btf_id(b, ext_name.as_bytes()).map_err(|e| {
+        let index = index.get_or_insert_with(|| Index::new(b));
+        let id = index.extern_btf_id(b, ext_name.as_bytes()).map_err(|e| {
             log.warn(format!("failed to find BTF for extern '{ext_name}': {e}"));
             unsupported(format!("failed to find BTF for extern '{ext_name}': {e}"))
         })?;
-        let sec = find_extern_sec(b, id).ok_or_else(|| {
+        let sec = index.extern_sec(id).ok_or_else(|| {
             log.warn(format!(
                 "failed to find BTF for extern '{ext_name}' [{id}] section: -2"
             ));
@@ -299,13 +330,13 @@ pub(super) fn collect_externs(
         })
     });
     // The declarations in libbpf's order (its `obj->externs` after sorting: a poisoned kfunc
-    // call carries this index).
-    let order: Vec<String> = externs
-        .iter()
-        .map(|e| String::from_utf8_lossy(&e.name).into_owned())
-        .collect();
-    decls.sort_by_key(|d| order.iter().position(|n| *n == d.name));
-    let find = |externs: &[Extern], name: &[u8]| externs.iter().position(|e| e.name == name);
+    // call carries this index); libbpf's find_extern_by_name takes the first of a name.
+    let mut position: HashMap<Vec<u8>, usize> = HashMap::new();
+    for (i, e) in externs.iter().enumerate() {
+        position.entry(e.name.clone()).or_insert(i);
+    }
+    decls.sort_by_key(|d| position.get(d.name.as_bytes()).copied());
+    let find = |name: &[u8]| position.get(name).copied();
 
     if let Some(sec) = ksym_sec {
         let int_id = find_int_btf_id(b);
@@ -321,7 +352,7 @@ pub(super) fn collect_externs(
                 .ok_or_else(|| unsupported(format!("no type [{}]", v.type_id)))?;
             let (vt_id, vt_kind, vt_info, vt_type) = (vt.id, vt.kind, vt.info, vt.type_id());
             let vname = name_of(b, v.type_id);
-            if find(&externs, &vname).is_none() {
+            if find(&vname).is_none() {
                 let msg = format!(
                     "failed to find extern definition for BTF {} '{}'",
                     vt_kind.name().to_ascii_lowercase(),
@@ -367,7 +398,7 @@ pub(super) fn collect_externs(
             .unwrap_or_default();
         for (i, mut v) in vars.into_iter().enumerate() {
             let vname = name_of(b, v.type_id);
-            let Some(e) = find(&externs, &vname) else {
+            let Some(e) = find(&vname) else {
                 let msg = format!(
                     "failed to find extern definition for BTF var '{}'",
                     String::from_utf8_lossy(&vname)
