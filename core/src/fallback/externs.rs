@@ -68,36 +68,59 @@ fn align_of(btf: &Btf<'_>, mut id: u32) -> Option<u32> {
     None
 }
 
-/// Whether libbpf's `find_kcfg_type` knows the type (bool, char, integers of 1–8 bytes, the
-/// `libbpf_tristate` enum, char arrays); `char_only` for an array's element.
-fn kcfg_type_ok(btf: &Btf<'_>, id: u32, char_only: bool, depth: usize) -> bool {
+/// libbpf's `KCFG_*` classes of a `__kconfig` variable's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KcfgType {
+    /// A 1-byte `bool` (`BTF_INT_BOOL`).
+    Bool,
+    /// A 1-byte integer.
+    Char,
+    /// The `libbpf_tristate` enum.
+    Tristate,
+    /// An integer of 2, 4 or 8 bytes.
+    Int {
+        /// `BTF_INT_SIGNED`.
+        signed: bool,
+    },
+    /// An array of chars.
+    CharArray,
+}
+
+/// libbpf's `find_kcfg_type`: the class of type `id` (after modifiers and typedefs), `None` for
+/// a type libbpf does not support (bool of another size, odd integer sizes, other enums, arrays
+/// of anything but chars, everything else).
+pub(crate) fn kcfg_type(btf: &Btf<'_>, id: u32) -> Option<KcfgType> {
+    kcfg_type_at(btf, id, 0)
+}
+
+fn kcfg_type_at(btf: &Btf<'_>, id: u32, depth: usize) -> Option<KcfgType> {
     if depth > MAX_DEPTH {
-        return false;
+        return None;
     }
-    let Some(t) = btf.skip_mods_and_typedefs(id) else {
-        return false;
-    };
+    let t = btf.skip_mods_and_typedefs(id)?;
     let size = t.size();
     match t.kind {
         Kind::Int => {
             let enc = t.int_encoding().map_or(0, |e| e >> 24);
-            let is_char = size == 1 && enc & INT_BOOL == 0;
-            if char_only {
-                return is_char;
-            }
             if enc & INT_BOOL != 0 {
-                return size == 1;
+                return (size == 1).then_some(KcfgType::Bool);
             }
-            size == 1 || (size <= 8 && size.is_power_of_two())
+            if size == 1 {
+                return Some(KcfgType::Char);
+            }
+            (size <= 8 && size.is_power_of_two()).then_some(KcfgType::Int {
+                signed: enc & 1 != 0,
+            })
         }
-        Kind::Enum | Kind::Enum64 if !char_only => {
-            (t.kind == Kind::Enum64 || size == 4)
-                && btf.str_at(t.name_off) == Some(&b"libbpf_tristate"[..])
+        Kind::Enum | Kind::Enum64 => ((t.kind == Kind::Enum64 || size == 4)
+            && btf.str_at(t.name_off) == Some(&b"libbpf_tristate"[..]))
+        .then_some(KcfgType::Tristate),
+        Kind::Array => {
+            let a = t.array()?;
+            (a.nelems != 0 && kcfg_type_at(btf, a.type_id, depth + 1) == Some(KcfgType::Char))
+                .then_some(KcfgType::CharArray)
         }
-        Kind::Array if !char_only => t
-            .array()
-            .is_some_and(|a| a.nelems != 0 && kcfg_type_ok(btf, a.type_id, true, depth + 1)),
-        _ => false,
+        _ => None,
     }
 }
 
@@ -267,7 +290,7 @@ pub(super) fn collect_externs(
                     "failed to determine alignment of extern (kcfg) '{ext_name}': -22"
                 ))
             })?;
-            if !kcfg_type_ok(btf, t_type, false, 0) {
+            if kcfg_type(btf, t_type).is_none() {
                 let msg = format!("extern (kcfg) '{ext_name}': type is unsupported");
                 log.warn(msg.clone());
                 return Err(unsupported(msg));

@@ -5,7 +5,7 @@
 
 mod arch;
 mod decide;
-mod externs;
+pub(crate) mod externs;
 
 pub use externs::ExternDecl;
 

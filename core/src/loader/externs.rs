@@ -15,6 +15,7 @@ use super::maps::{map_type, MapDef, MapKind, F_MMAPABLE, F_RDONLY_PROG};
 use super::LoadError;
 use crate::btf::{Btf, Kind};
 use crate::core_relo::compat;
+use crate::fallback::externs::{kcfg_type, KcfgType};
 use crate::fallback::ExternDecl;
 
 /// What an extern resolved to.
@@ -39,37 +40,6 @@ pub(crate) struct Resolved {
     pub(crate) kconfig_map: Option<MapDef>,
     /// What libbpf would print about unset weak externs.
     pub(crate) warnings: Vec<String>,
-}
-
-/// libbpf's `KCFG_*` classes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KcfgType {
-    Bool,
-    Char,
-    Tristate,
-    Int { signed: bool },
-    CharArray,
-}
-
-fn kcfg_type(btf: &Btf<'_>, id: u32) -> Option<KcfgType> {
-    let t = btf.skip_mods_and_typedefs(id)?;
-    match t.kind {
-        Kind::Int => {
-            let enc = t.int_encoding().map_or(0, |e| e >> 24);
-            if enc & 4 != 0 {
-                return (t.size() == 1).then_some(KcfgType::Bool);
-            }
-            if t.size() == 1 {
-                return Some(KcfgType::Char);
-            }
-            Some(KcfgType::Int {
-                signed: enc & 1 != 0,
-            })
-        }
-        Kind::Enum | Kind::Enum64 => Some(KcfgType::Tristate),
-        Kind::Array => Some(KcfgType::CharArray),
-        _ => None,
-    }
 }
 
 fn prepare(msg: String) -> LoadError {
