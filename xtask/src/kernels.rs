@@ -230,7 +230,7 @@ fn system_debian_uri() -> Result<String, String> {
         .ok_or_else(|| format!("no Debian archive URI in {path} or /etc/apt/sources.list"))
 }
 
-pub fn version_key(s: &str) -> Vec<u64> {
+fn version_key(s: &str) -> Vec<u64> {
     s.split(|c: char| !c.is_ascii_digit())
         .filter_map(|p| p.parse().ok())
         .collect()

@@ -161,20 +161,20 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
             .find(|k| k.series.name == "6.1")
             .ok_or("no 6.1 kernel")?;
         crate::portable::vm_test(k61)?;
-        // CO-RE against each VM kernel's own BTF (taken from its vmlinuz).
-        for k in &kernels {
-            run(cargo()
-                .args([
-                    "test",
-                    "-p",
-                    "argctx-oracle",
-                    "--test",
-                    "core_relo",
-                    "--",
-                    "--nocapture",
-                ])
-                .env("ARGCTX_VM_BTF", &k.btf))?;
-        }
+        // CO-RE against each VM kernel's own BTF (taken from its vmlinuz), in one run.
+        let btfs = std::env::join_paths(kernels.iter().map(|k| &k.btf))
+            .map_err(|e| format!("kernel BTF paths: {e}"))?;
+        run(cargo()
+            .args([
+                "test",
+                "-p",
+                "argctx-oracle",
+                "--test",
+                "core_relo",
+                "--",
+                "--nocapture",
+            ])
+            .env("ARGCTX_VM_BTF", btfs))?;
         crate::agreement::print_table(&kernels)?;
     }
     wasm_and_page(&root)?;

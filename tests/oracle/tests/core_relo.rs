@@ -3,9 +3,9 @@
 //! equal argctx's (`core_relo::apply`, then linking), program by program, and the relocated
 //! programs load on the host kernel through libbpf. Every program is loaded, `SEC("?…")` ones too.
 //!
-//! Targets: the host's `/sys/kernel/btf/vmlinux`, and a VM kernel's vmlinux BTF when
-//! `ARGCTX_VM_BTF` names it (`cargo xtask test` runs this once per kernel it boots, with the BTF
-//! taken from each kernel's vmlinuz: 5.10, 6.1, 6.12, sid).
+//! Targets: the host's `/sys/kernel/btf/vmlinux`, and the VM kernels' vmlinux BTF that
+//! `ARGCTX_VM_BTF` names (`cargo xtask test` passes every kernel it boots, with the BTF taken
+//! from each kernel's vmlinuz: 5.10, 6.1, 6.12, sid).
 #![allow(unsafe_code)]
 
 mod common;
@@ -150,11 +150,14 @@ fn host_kernel_btf() {
     check(vmlinux, true);
 }
 
+/// `ARGCTX_VM_BTF`: one or more kernel BTF files, separated like `PATH`.
 #[test]
 fn vm_kernel_btf() {
-    let Some(p) = std::env::var_os("ARGCTX_VM_BTF") else {
+    let Some(list) = std::env::var_os("ARGCTX_VM_BTF") else {
         eprintln!("skipped: ARGCTX_VM_BTF is not set");
         return;
     };
-    check(Path::new(&p), false);
+    for p in std::env::split_paths(&list) {
+        check(&p, false);
+    }
 }
